@@ -1,0 +1,73 @@
+# The README's commands. Each target does all of its own set-up, so on a fresh
+# machine `make run` or `make test` is all there is to type.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+PY        := $(BIN)/python
+RASA      := $(BIN)/rasa
+STAMP     := $(VENV)/.installed
+SPACY_DIR := build/spacy
+MODEL     := models/assistant.tar.gz
+
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export RASA_TELEMETRY_ENABLED ?= false
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONWARNINGS ?= ignore
+
+TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
+
+.PHONY: help install build train run shell test clean lock
+
+help:
+	@echo "make run    set up, build, train if needed, and serve (REST on :5005, actions on :5055)"
+	@echo "make shell  the same set-up, then talk to the assistant in this terminal"
+	@echo "make test   the same set-up, then every test"
+
+# 1. the virtual environment, with exact versions (constraints.txt)
+$(STAMP): requirements.txt constraints.txt scripts/find_python.sh
+	@PY310="$$(scripts/find_python.sh)" || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	  rm -rf $(VENV); echo "Creating $(VENV) with $$PY310"; "$$PY310" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@touch $@
+
+install: $(STAMP)
+
+# 2. the spaCy pipeline, generated from the knowledge file (validated on the way)
+$(SPACY_DIR)/.built: $(STAMP) knowledge/credentials.yml actions/knowledge.py actions/patterns.py
+	$(PY) -m actions.patterns $(SPACY_DIR)
+	@touch $@
+
+build: $(SPACY_DIR)/.built
+
+# 3. the model, only when training data or config changed (Rasa fingerprints
+#    the graph too, so a retrain reuses every unchanged component)
+$(MODEL): $(SPACY_DIR)/.built $(TRAIN_INPUTS)
+	$(RASA) train --fixed-model-name assistant --out models
+	@touch $@
+
+train: $(MODEL)
+
+run: $(MODEL)
+	@$(PY) -m actions.knowledge
+	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py run
+
+shell: $(MODEL)
+	@$(PY) -m actions.knowledge
+	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py shell
+
+test: $(MODEL)
+	$(PY) -m pytest
+
+lock:
+	rm -rf /tmp/microcred-lock && "$$(scripts/find_python.sh)" -m venv /tmp/microcred-lock
+	/tmp/microcred-lock/bin/pip install --quiet "pip==24.0" && /tmp/microcred-lock/bin/pip install --quiet -r requirements.txt
+	/tmp/microcred-lock/bin/pip freeze > constraints.txt
+
+clean:
+	rm -rf build models results .rasa var/log .pytest_cache

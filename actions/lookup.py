@@ -1,0 +1,167 @@
+"""Resolve what a message mentions against the knowledge file.
+
+Plain functions over the validated :class:`Knowledge`: entity values as Rasa
+extracted them (or as a button payload carried them) become credential, kind
+and field ids; anything left over that looks like a name the file does not
+know is reported as an unknown mention, so the bot can say honestly that it
+has no facts on it instead of answering about something else.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+from actions.knowledge import Knowledge, normalise
+
+FUZZY_CUTOFF = 0.84
+
+
+@dataclass(frozen=True)
+class Mentions:
+    credentials: Tuple[str, ...] = ()
+    kinds: Tuple[str, ...] = ()
+    fields: Tuple[str, ...] = ()
+    unknown: Tuple[str, ...] = ()  # entity values that match nothing in the file
+
+
+def resolve(kb: Knowledge, label: Optional[str], value: Any) -> Optional[str]:
+    """The id of the credential/kind/field a value names, or None.
+
+    Exact for case-sensitive aliases, then normalised (case, hyphens,
+    punctuation), then a close spelling match among aliases of that label.
+    """
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        return None
+    hit = kb.exact_index.get(value.strip())
+    if hit and (label is None or hit[0] == label):
+        return hit[1]
+    key = normalise(value)
+    if not key:
+        return None
+    hit = kb.alias_index.get(key)
+    if hit and (label is None or hit[0] == label):
+        return hit[1]
+    if key.startswith("the "):
+        return resolve(kb, label, key[4:])
+    candidates = [k for k, (lab, _) in kb.alias_index.items() if label is None or lab == label]
+    close = difflib.get_close_matches(key, candidates, n=1, cutoff=FUZZY_CUTOFF)
+    return kb.alias_index[close[0]][1] if close else None
+
+
+def _unique(items: Iterable[str]) -> Tuple[str, ...]:
+    out: List[str] = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return tuple(out)
+
+
+def mentions_from_entities(kb: Knowledge, entities: Sequence[Mapping[str, Any]]) -> Mentions:
+    """Group the message's entities by label, resolved to knowledge ids."""
+    creds: List[str] = []
+    kinds: List[str] = []
+    fields: List[str] = []
+    unknown: List[str] = []
+    usable = [e for e in entities or [] if isinstance(e, Mapping)]
+    for ent in sorted(usable, key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0):
+        label = ent.get("entity")
+        if label not in ("credential", "kind", "field"):
+            continue
+        value = ent.get("value")
+        rid = resolve(kb, label, value)
+        if rid is None:
+            # a kind/field typed as something else is still worth using
+            rid_any = resolve(kb, None, value)
+            if rid_any is not None:
+                label = kb.alias_index.get(normalise(str(value)), (label, rid_any))[0]
+                rid = rid_any
+        if rid is None:
+            if label == "credential" and isinstance(value, str) and value.strip():
+                unknown.append(clean_mention(value))
+            continue
+        {"credential": creds, "kind": kinds, "field": fields}[label].append(rid)
+    return Mentions(_unique(creds), _unique(kinds), _unique(fields), _unique(unknown))
+
+
+def clean_mention(text: str, limit: int = 80) -> str:
+    """A user-supplied name, made safe to echo back: one line, no markup, short."""
+    text = re.sub(r"[\x00-\x1f\x7f<>*_`~|\[\]{}]", " ", str(text))
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --------------------------------------------------------------------------
+# unknown names in free text
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+#.'’-]*")
+_PRONOUNS = frozenset(
+    "it its it's that this those these they them one ones same".split()
+)
+
+
+def build_vocabulary(texts: Iterable[str], extra: Iterable[str] = ()) -> FrozenSet[str]:
+    """Words that are ordinary for this assistant's questions.
+
+    Taken from training examples, keeping only words seen in lower case at
+    least once, so proper names that appear in the data (AWS, Google) do not
+    become "ordinary" words.
+    """
+    vocab = set(w.lower() for w in extra)
+    for text in texts:
+        for w in _WORD.findall(text):
+            w = w.strip(".'’-")
+            if w and w == w.lower():
+                vocab.add(w)
+    return frozenset(vocab)
+
+
+def _is_ordinary(word: str, vocab: FrozenSet[str], by_len: Mapping[int, Sequence[str]]) -> bool:
+    w = word.lower().strip(".'’-")
+    if not w or w in vocab or w in _PRONOUNS or w.isdigit():
+        return True
+    if w.endswith("s") and w[:-1] in vocab:
+        return True
+    if len(w) < 4:
+        return False
+    pool = [v for n in range(len(w) - 2, len(w) + 3) for v in by_len.get(n, ())]
+    return bool(difflib.get_close_matches(w, pool, n=1, cutoff=0.8))
+
+
+@dataclass
+class UnknownFinder:
+    """Finds a name in a message that is neither a known entity nor an ordinary word."""
+
+    vocabulary: FrozenSet[str]
+    _by_len: Dict[int, List[str]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for v in self.vocabulary:
+            self._by_len.setdefault(len(v), []).append(v)
+
+    def find(self, text: str, entities: Sequence[Mapping[str, Any]] = ()) -> Optional[str]:
+        if not isinstance(text, str) or not text.strip():
+            return None
+        taken = [
+            (e.get("start"), e.get("end"))
+            for e in entities or []
+            if isinstance(e, Mapping) and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+        ]
+        run: List[str] = []
+        best: List[str] = []
+        for m in _WORD.finditer(text[:500]):
+            inside = any(s <= m.start() < e for s, e in taken)
+            if not inside and not _is_ordinary(m.group(), self.vocabulary, self._by_len):
+                run.append(m.group().strip(".'’-"))
+            else:
+                if len(run) > len(best):
+                    best = run
+                run = []
+        if len(run) > len(best):
+            best = run
+        name = " ".join(best)
+        if len(name) < 2:
+            return None
+        return clean_mention(name)
