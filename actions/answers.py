@@ -163,10 +163,10 @@ def _credential_buttons(cred: Credential, exclude: Optional[str] = None) -> Tupl
         if attr != exclude:
             intent = ATTRIBUTE_INTENT[attr]
             out.append(Button(FOLLOW_UP_TITLES[intent].replace("they", "it").replace("Do it", "Does it"),
-                              payload(intent, credential=cred.name)))
+                              payload(intent, credential=cred.id)))
     other = "micro_credential" if cred.kind == "certificate" else "certificate"
     out.append(Button(f"Compare with a {'micro-credential' if other == 'micro_credential' else 'certificate'}",
-                      payload("compare", credential=cred.name, kind=other)))
+                      payload("compare", credential=cred.id, kind=other)))
     return tuple(out)
 
 
@@ -274,5 +274,5 @@ def list_credentials(kb: Knowledge, fields: Sequence[str] = (), kinds: Sequence[
     if not fields:
         lines.append("Ask about one field for a shorter list, e.g. \"micro-credentials for marketing\".")
     lines.append(f"Ask about any of them, e.g. \"does {creds[0].name} expire?\" or \"how much is {creds[-1].name}?\"")
-    buttons = tuple(Button(f"About {c.name}", payload("ask_overview", credential=c.name)) for c in creds[:4])
+    buttons = tuple(Button(f"About {c.name}", payload("ask_overview", credential=c.id)) for c in creds[:4])
     return Reply("\n".join(lines), buttons, topic="list")

@@ -35,6 +35,9 @@ def resolve(kb: Knowledge, label: Optional[str], value: Any) -> Optional[str]:
     """
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         return None
+    for lab, ids in (("credential", kb.credentials), ("kind", kb.kinds), ("field", kb.fields)):
+        if label in (None, lab) and value in ids:
+            return value  # an id, as button payloads carry it
     hit = kb.exact_index.get(value.strip())
     if hit and (label is None or hit[0] == label):
         return hit[1]

@@ -71,6 +71,9 @@ def test_resolve(kb):
     assert resolve(kb, "credential", "AWS Solutions Architect") is None
     assert resolve(kb, "field", "it") is None  # the pronoun is not the field IT
     assert resolve(kb, "field", "IT") == "tech"
+    assert resolve(kb, "credential", "python_for_data_analysis") == "python_for_data_analysis"
+    assert resolve(kb, "kind", "micro_credential") == "micro_credential"
+    assert resolve(kb, "kind", "pmp") is None
     assert resolve(kb, "credential", "") is None
     assert resolve(kb, "credential", None) is None
 
