@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
 
 import yaml
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions import answers
+from actions.advice import advice_reply, parse_budget, parse_goal, parse_time
+from actions.lookup import clean_mention, mentions_from_entities
 from actions.knowledge import Knowledge, load_knowledge
 from actions.lookup import UnknownFinder, build_vocabulary
 from actions.subject import Subject, subject_of
@@ -164,3 +167,115 @@ class ActionListCredentials(Action):
         msg = tracker.latest_message or {}
         subject = subject_of(KB, msg.get("text"), msg.get("entities") or [], None)
         return _send(dispatcher, answers.list_credentials(KB, subject.fields, subject.kinds))
+
+
+# --------------------------------------------------------------------------
+# the advice form: goal, field, time available, budget
+
+ADVICE_SLOTS = ("goal", "field", "time_available", "budget")
+
+# While the form is open, messages classified as one of these are questions to
+# answer (the form then resumes), not answers to the form's questions.
+QUESTION_INTENTS = frozenset({
+    "help", "bot_challenge", "compare", "ask_overview", "ask_kind", "list_credentials",
+    "greet", "goodbye", "thank", "stop",
+})
+
+
+def _is_form_answer(tracker: Tracker) -> bool:
+    msg = tracker.latest_message or {}
+    intent = _intent(tracker)
+    text = msg.get("text") or ""
+    if intent.startswith("faq_") or intent in QUESTION_INTENTS:
+        return False
+    if intent.startswith("ask_") and "?" in text:
+        return False
+    return True
+
+
+def _text(tracker: Tracker) -> str:
+    text = (tracker.latest_message or {}).get("text") or ""
+    return text if not text.startswith("/") else _payload_value(tracker)
+
+
+def _payload_value(tracker: Tracker) -> str:
+    """Button payloads such as /inform{"goal":"upskill"} carry the answer as an entity."""
+    for ent in (tracker.latest_message or {}).get("entities") or []:
+        if isinstance(ent, dict) and ent.get("entity") in ADVICE_SLOTS and isinstance(ent.get("value"), str):
+            return ent["value"]
+    return ""
+
+
+class ValidateAdviceForm(FormValidationAction):
+    """Fills the advice form from whatever the user says, including the first
+    message ("I'm switching into data analytics") and later changes of mind."""
+
+    def name(self) -> Text:
+        return "validate_advice_form"
+
+    async def extract_goal(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if not _is_form_answer(tracker):
+            return {}
+        goal = parse_goal(_text(tracker))
+        return {"goal": goal} if goal else {}
+
+    async def extract_field(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if not _is_form_answer(tracker):
+            return {}
+        msg = tracker.latest_message or {}
+        m = mentions_from_entities(KB, msg.get("entities") or [])
+        if m.fields:
+            return {"field": m.fields[0]}
+        if m.credentials:
+            return {"field": KB.credentials[m.credentials[0]].fields[0]}
+        value = _payload_value(tracker)
+        if value:
+            return {"field": clean_mention(value, 40)}
+        text = msg.get("text") or ""
+        if tracker.get_slot("requested_slot") == "field" and text.strip() and not text.startswith("/"):
+            # a field the knowledge file doesn't know ("nursing"): keep the user's words
+            return {"field": clean_mention(text, 40)}
+        return {}
+
+    async def extract_time_available(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if not _is_form_answer(tracker):
+            return {}
+        value = parse_time(_text(tracker))
+        return {"time_available": value} if value else {}
+
+    async def extract_budget(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if not _is_form_answer(tracker):
+            return {}
+        value = parse_budget(_text(tracker))
+        return {"budget": value} if value else {}
+
+
+def _named_since_advice_started(tracker: Tracker) -> List[str]:
+    named: List[str] = []
+    for event in reversed(tracker.events or []):
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        named = list(mentions_from_entities(KB, parse.get("entities") or []).credentials) + named
+        if (parse.get("intent") or {}).get("name") == "get_advice":
+            break
+    return named
+
+
+class ActionGiveAdvice(Action):
+    def name(self) -> Text:
+        return "action_give_advice"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        goal = tracker.get_slot("goal")
+        if goal is None:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        field_value = tracker.get_slot("field")
+        field_id = field_value if field_value in KB.fields else None
+        reply = advice_reply(
+            KB, goal, field_id, tracker.get_slot("time_available"), tracker.get_slot("budget"),
+            _named_since_advice_started(tracker), field_text=None if field_id else field_value,
+        )
+        events = _send(dispatcher, reply)
+        return events + [SlotSet(s, None) for s in ADVICE_SLOTS]

@@ -162,9 +162,19 @@ def stack_from_env() -> Stack:
     )
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt()
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP (terminal closed) stop the servers cleanly, like Ctrl-C."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+
+
 def cmd_run() -> int:
     stack = stack_from_env()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    _stop_on_signals()
     try:
         print(f"Starting the action server on {stack.action_url} ...", flush=True)
         stack.start_actions()
@@ -195,6 +205,7 @@ def cmd_run() -> int:
 
 def cmd_shell() -> int:
     stack = stack_from_env()
+    _stop_on_signals()
     try:
         stack.log_dir = ROOT / "var" / "log"
         stack.start_actions()

@@ -57,3 +57,20 @@ def test_greeting_offers_the_menu(chat):
 
 def test_action_server_health(servers):
     assert requests.get(f"{servers.action_url}/health", timeout=5).json()["status"] == "ok"
+
+
+def test_advice_form_over_rest(chat):
+    first = chat.text("I'm switching into data analytics")
+    assert "How much time" in first  # goal and field were taken from the first message
+    middle = chat.text("do micro-credentials expire?")
+    assert "2 to 3 years" in middle and "How much time" in middle  # answered, then the form asks again
+    assert "budget" in chat.text("several months")
+    advice = chat.text("money is no object")
+    assert "For changing career, I'd suggest a traditional certificate." in advice
+    assert "Certificate in Data Analytics" in advice
+
+
+def test_advice_form_can_be_stopped(chat):
+    assert "What is your goal?" in chat.text("should I get a certificate or micro-credentials?")
+    assert "stopped" in chat.text("stop")
+    assert "Employers" in chat.text("do employers care about micro-credentials?")
