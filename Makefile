@@ -11,6 +11,9 @@ RASA      := $(BIN)/rasa
 STAMP     := $(VENV)/.installed
 SPACY_DIR := build/spacy
 MODEL     := models/assistant.tar.gz
+WEBCHAT   := build/web/rasa-webchat.js
+export CHROMIUM ?= /usr/bin/chromium
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export RASA_TELEMETRY_ENABLED ?= false
@@ -19,12 +22,13 @@ export PYTHONWARNINGS ?= ignore
 
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help install build train run shell test clean lock
+.PHONY: help install build train web chromium run shell test clean lock
 
 help:
-	@echo "make run    set up, build, train if needed, and serve (REST on :5005, actions on :5055)"
+	@echo "make run    set up, build, train if needed, and serve (web chat on :8080, REST and socket.io on :5005, actions on :5055)"
 	@echo "make shell  the same set-up, then talk to the assistant in this terminal"
 	@echo "make test   the same set-up, then every test"
+	@echo "make eval   measure understanding (held-out, perturbed, 3-fold CV, baseline) -> docs/EVALUATION.md"
 
 # 1. the virtual environment, with exact versions (constraints.txt)
 $(STAMP): requirements.txt constraints.txt scripts/find_python.sh
@@ -53,7 +57,24 @@ $(MODEL): $(SPACY_DIR)/.built $(TRAIN_INPUTS)
 
 train: $(MODEL)
 
-run: $(MODEL)
+# 4. the web chat page's widget: the rasa-webchat bundle from the npm registry
+#    (tarball only, integrity checked), its Google Fonts @import stripped
+$(WEBCHAT): scripts/build_web.py | $(STAMP)
+	$(PY) scripts/build_web.py --force
+
+web: $(WEBCHAT)
+
+# 5. the browser for the web chat test: Debian's chromium, installed once
+#    (Playwright drives it; it never downloads a browser of its own)
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; else \
+	  echo "Installing Debian's chromium for the browser test ..."; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
+	  test -x "$(CHROMIUM)" || { echo "error: $(CHROMIUM) is still missing"; exit 1; }; \
+	fi
+
+run: $(MODEL) $(WEBCHAT)
 	@$(PY) -m actions.knowledge
 	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py run
 
@@ -61,8 +82,11 @@ shell: $(MODEL)
 	@$(PY) -m actions.knowledge
 	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py shell
 
-test: $(MODEL)
+test: $(MODEL) $(WEBCHAT) chromium
 	$(PY) -m pytest
+
+eval: $(MODEL)
+	$(PY) -m evaluation.run
 
 lock:
 	rm -rf /tmp/microcred-lock && "$$(scripts/find_python.sh)" -m venv /tmp/microcred-lock

@@ -20,6 +20,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers
 from actions.advice import advice_reply, parse_budget, parse_goal, parse_time
+from actions.disambiguate import decide, is_second_something_else
 from actions.lookup import clean_mention, mentions_from_entities
 from actions.knowledge import Knowledge, load_knowledge
 from actions.lookup import UnknownFinder, build_vocabulary
@@ -279,3 +280,43 @@ class ActionGiveAdvice(Action):
         )
         events = _send(dispatcher, reply)
         return events + [SlotSet(s, None) for s in ADVICE_SLOTS]
+
+
+# --------------------------------------------------------------------------
+# not sure what was asked: did you mean ...?
+
+
+class ActionDisambiguate(Action):
+    """Runs on nlu_fallback: the honest out-of-scope reply, or "Did you mean ...?"."""
+
+    def name(self) -> Text:
+        return "action_disambiguate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        msg = tracker.latest_message or {}
+        decision = decide(KB, msg.get("intent_ranking") or [], msg.get("entities") or [])
+        if decision.action == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
+        elif decision.action == "not_understood":
+            dispatcher.utter_message(response="utter_default")
+        else:
+            dispatcher.utter_message(response="utter_did_you_mean", buttons=[b.as_dict() for b in decision.buttons])
+        return [SlotSet("last_topic", f"fallback/{decision.action}")]
+
+
+class ActionSomethingElse(Action):
+    """"Something else": ask for a rephrase; the second time, offer the topic menu."""
+
+    def name(self) -> Text:
+        return "action_something_else"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        intents = [
+            ((e.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+            for e in reversed(tracker.events or []) if e.get("event") == "user"
+        ]
+        if is_second_something_else(intents):
+            dispatcher.utter_message(response="utter_help")
+        else:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+        return []

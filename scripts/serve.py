@@ -2,28 +2,48 @@
 
     python scripts/serve.py run     # serve until Ctrl-C
     python scripts/serve.py shell   # action server + `rasa shell` in this terminal
+    python scripts/serve.py web     # only the web chat page's static server
 
-The same code starts the servers for the tests (tests/conftest.py), so what is
-tested is what `make run` serves. Ports and files come from the environment:
-RASA_PORT (5005), ACTION_PORT (5055), RASA_MODEL (models/), ENDPOINTS
-(endpoints.yml), CREDENTIALS (credentials.yml).
+The same code starts the servers for the tests (tests/conftest.py,
+tests/test_webchat.py), so what is tested is what `make run` serves. Ports and
+files come from the environment: RASA_PORT (5005), ACTION_PORT (5055),
+RASA_MODEL (models/), ENDPOINTS (endpoints.yml), CREDENTIALS (credentials.yml);
+for the web chat (docs/WEBCHAT.md): WEB_PORT (8080), WEB_HOST (127.0.0.1),
+CORS_ORIGINS (origins allowed to talk to Rasa from a browser, space or comma
+separated; default: pages on localhost/127.0.0.1, any port) and RASA_SOCKET_URL
+(the Rasa URL the page connects to; default http://<the page's host>:RASA_PORT).
 """
 
 from __future__ import annotations
 
+import json
+import mimetypes
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, IO, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from channels import slack_status  # noqa: E402  (does not import Rasa)
+
 VENV_BIN = ROOT / ".venv" / "bin"
+WEB_DIR = ROOT / "web"                  # the chat page (index.html, chat.js, chat.css)
+WEB_BUILD_DIR = ROOT / "build" / "web"  # the widget bundle (scripts/build_web.py)
+
+# Origins Rasa accepts browser requests from (`rasa run --cors`; sanic-cors
+# treats a string with regex characters as a pattern, matched from the start):
+# a page served on this machine's loopback, on any port.
+LOOPBACK_ORIGINS = [r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]+)?$"]
 
 
 def rasa_bin() -> str:
@@ -70,6 +90,10 @@ class Stack:
     log_dir: Optional[Path] = None
     extra_env: Dict[str, str] = field(default_factory=dict)
     rasa_args: List[str] = field(default_factory=list)
+    web_port: int = 8080
+    web_host: str = "127.0.0.1"
+    cors_origins: List[str] = field(default_factory=lambda: list(LOOPBACK_ORIGINS))
+    socket_url: str = ""  # the Rasa URL the page connects to; "": the page's host, rasa_port
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
     _logs: List[IO[bytes]] = field(default_factory=list)
 
@@ -80,6 +104,11 @@ class Stack:
     @property
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        host = "127.0.0.1" if self.web_host in ("", "0.0.0.0", "::") else self.web_host
+        return f"http://{host}:{self.web_port}/"
 
     def _out(self, name: str):
         if self.log_dir is None:
@@ -111,11 +140,28 @@ class Stack:
             "--port", str(self.rasa_port),
             *self.rasa_args,
         ]
+        if self.cors_origins and "--cors" not in self.rasa_args:
+            # socket.io's first requests are cross-origin XHR from the web page
+            cmd += ["--cors", *self.cors_origins]
         self.procs["rasa"] = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
             start_new_session=True,
         )
         wait_http(f"{self.rasa_url}/webhooks/rest/", timeout, self.procs["rasa"])
+
+    def start_web(self, timeout: float = 30) -> None:
+        """The web chat page's static server (`serve.py web`), pointing at this Rasa port."""
+        env = base_env({
+            "WEB_PORT": str(self.web_port), "WEB_HOST": self.web_host,
+            "RASA_PORT": str(self.rasa_port), "RASA_SOCKET_URL": self.socket_url, **self.extra_env,
+        })
+        out = self._out("web")
+        self.procs["web"] = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "web"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
+        )
+        wait_http(f"{self.web_url}config.js", timeout, self.procs["web"])
 
     def start(self) -> "Stack":
         self.start_actions()
@@ -137,7 +183,7 @@ class Stack:
             proc.wait(5)
 
     def stop(self) -> None:
-        for name in ("rasa", "actions"):
+        for name in ("web", "rasa", "actions", *list(self.procs)):
             self.stop_one(name)
         for f in self._logs:
             f.close()
@@ -152,6 +198,11 @@ def _int_env(name: str, default: int) -> int:
         sys.exit(f"error: {name} must be a port number, got {value!r}")
 
 
+def _list_env(name: str, default: List[str]) -> List[str]:
+    value = os.environ.get(name, "").strip()
+    return [v for v in re.split(r"[\s,]+", value) if v] if value else list(default)
+
+
 def stack_from_env() -> Stack:
     return Stack(
         rasa_port=_int_env("RASA_PORT", 5005),
@@ -159,7 +210,118 @@ def stack_from_env() -> Stack:
         endpoints=os.environ.get("ENDPOINTS", "endpoints.yml"),
         credentials=os.environ.get("CREDENTIALS", "credentials.yml"),
         model=os.environ.get("RASA_MODEL", "models"),
+        web_port=_int_env("WEB_PORT", 8080),
+        web_host=os.environ.get("WEB_HOST", "127.0.0.1"),
+        cors_origins=_list_env("CORS_ORIGINS", LOOPBACK_ORIGINS),
+        socket_url=os.environ.get("RASA_SOCKET_URL", ""),
     )
+
+
+# --- the web chat page's static server ---------------------------------------
+
+def _web_files() -> Dict[str, Path]:
+    """Every file the page server may send, by URL name: flat, no directories,
+    so no path in a request can reach anything else."""
+    files: Dict[str, Path] = {}
+    for folder in (WEB_BUILD_DIR, WEB_DIR):  # the page's own files win
+        if folder.is_dir():
+            files.update({f.name: f for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")})
+    return files
+
+
+class WebChatHandler(BaseHTTPRequestHandler):
+    """GET/HEAD only: the page's files and a generated /config.js."""
+
+    server_version = "webchat"
+    rasa_port = 5005
+    socket_url = ""  # RASA_SOCKET_URL; empty: same host as the page, port rasa_port
+    files: Dict[str, Path] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve(send_body=False)
+
+    def _rasa_origins(self) -> List[str]:
+        """Where the page may connect (Content-Security-Policy connect-src)."""
+        if self.socket_url:
+            url = urllib.parse.urlsplit(self.socket_url)
+            ws = {"https": "wss", "http": "ws"}.get(url.scheme, url.scheme)
+            return [f"{url.scheme}://{url.netloc}", f"{ws}://{url.netloc}"]
+        host = urllib.parse.urlsplit("//" + (self.headers.get("Host") or "localhost")).hostname or "localhost"
+        host = f"[{host}]" if ":" in host else host
+        return [f"http://{host}:{self.rasa_port}", f"ws://{host}:{self.rasa_port}"]
+
+    def _serve(self, send_body: bool) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        name = "index.html" if path == "/" else path[1:]
+        headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+                   "Referrer-Policy": "no-referrer"}
+        if name == "config.js":
+            config = {"rasaPort": self.rasa_port, "socketUrl": self.socket_url or None}
+            body = f"window.WEBCHAT_CONFIG = {json.dumps(config)};\n".encode()
+            ctype = "text/javascript; charset=utf-8"
+        elif "/" not in name and name in self.files:
+            body = self.files[name].read_bytes()
+            ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            if ctype.startswith("text/") or ctype.endswith("javascript"):
+                ctype += "; charset=utf-8"
+            if name.endswith(".html"):
+                # Nothing but this server and Rasa: no CDN, no font service, no inline script.
+                headers["Content-Security-Policy"] = (
+                    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                    "img-src 'self' data:; font-src 'self' data:; "
+                    f"connect-src 'self' {' '.join(self._rasa_origins())}; "
+                    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+                )
+        else:
+            self.send_error(404, "Not found")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def log_request(self, code: object = "-", size: object = "-") -> None:
+        if isinstance(code, int) and code < 400 and not os.environ.get("WEB_LOG"):
+            return  # quiet unless something goes wrong (WEB_LOG=1: every request)
+        super().log_request(code, size)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        sys.stderr.write(f"web: {self.address_string()} {format % args}\n")
+
+
+def cmd_web() -> int:
+    """Serve the chat page until SIGTERM/Ctrl-C (started by Stack.start_web)."""
+    files = _web_files()
+    missing = [n for n in ("index.html", "rasa-webchat.js") if n not in files]
+    if missing:
+        print(f"error: {', '.join(missing)} missing: build the page with `make web` "
+              "(scripts/build_web.py)", file=sys.stderr)
+        return 1
+    WebChatHandler.files = files
+    WebChatHandler.rasa_port = _int_env("RASA_PORT", 5005)
+    WebChatHandler.socket_url = os.environ.get("RASA_SOCKET_URL", "").rstrip("/")
+    host, port = os.environ.get("WEB_HOST", "127.0.0.1"), _int_env("WEB_PORT", 8080)
+    try:
+        server = ThreadingHTTPServer((host, port), WebChatHandler)
+    except OSError as exc:
+        print(f"error: cannot serve the web chat on {host}:{port}: {exc} (set WEB_PORT)", file=sys.stderr)
+        return 1
+    server.daemon_threads = True
+    _stop_on_signals()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
 
 
 def _interrupt(*_: object) -> None:
@@ -176,16 +338,24 @@ def cmd_run() -> int:
     stack = stack_from_env()
     _stop_on_signals()
     try:
+        print(f"Starting the web chat page on {stack.web_url} ...", flush=True)
+        stack.start_web()
         print(f"Starting the action server on {stack.action_url} ...", flush=True)
         stack.start_actions()
         print(f"Starting the Rasa server on {stack.rasa_url} (loading the model takes ~20 s) ...", flush=True)
         stack.start_rasa()
+        web = f"http://localhost:{stack.web_port}/" if stack.web_url.startswith("http://127.0.0.1:") else stack.web_url
+        allowed = ("any on localhost/127.0.0.1; others: set CORS_ORIGINS"
+                   if stack.cors_origins == LOOPBACK_ORIGINS else " ".join(stack.cors_origins) or "none")
         print(
             "\nThe assistant is up.\n"
+            f"  Web chat: {web}  (its widget talks socket.io to port {stack.rasa_port}; pages allowed to: "
+            f"{allowed})\n"
             f"  REST:   curl -s {stack.rasa_url}/webhooks/rest/webhook "
             "-H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"do micro-credentials expire?\"}'\n"
+            f"  {slack_status()}\n"
             f"  Action server health: {stack.action_url}/health\n"
-            "Press Ctrl-C to stop both servers.",
+            "Press Ctrl-C to stop the servers.",
             flush=True,
         )
         while all(p.poll() is None for p in stack.procs.values()):
@@ -229,4 +399,6 @@ if __name__ == "__main__":
         sys.exit(cmd_run())
     if command == "shell":
         sys.exit(cmd_shell())
-    sys.exit(f"usage: {sys.argv[0]} run|shell")
+    if command == "web":
+        sys.exit(cmd_web())
+    sys.exit(f"usage: {sys.argv[0]} run|shell|web")

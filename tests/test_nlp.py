@@ -3,13 +3,10 @@ lookup helpers that resolve what it finds."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import List, Set, Tuple
+from typing import List, Tuple
 
 import pytest
-import yaml
-
 from actions.knowledge import load_knowledge
 from actions.lookup import UnknownFinder, build_vocabulary, mentions_from_entities, resolve
 from actions.patterns import build_pipeline, typo_variants
@@ -116,47 +113,11 @@ def test_unknown_finder(finder, text, expected):
 # ---------------------------------------------------------------------------
 # the held-out file's entity annotations, found by the pipeline
 
-ANNOT = re.compile(r"\[([^\]]+)\]\((credential|kind|field)\)")
-
-
-def heldout_mentions() -> List[Tuple[str, Set[Tuple[int, int, str]]]]:
-    data = yaml.safe_load((ROOT / "tests" / "nlu_heldout.yml").read_text(encoding="utf-8"))
-    out = []
-    for block in data["nlu"]:
-        for line in block["examples"].splitlines():
-            line = line.strip()
-            if not line.startswith("- "):
-                continue
-            raw, plain, gold, pos = line[2:], "", set(), 0
-            for m in ANNOT.finditer(raw):
-                plain += raw[pos:m.start()]
-                gold.add((len(plain), len(plain) + len(m.group(1)), m.group(2)))
-                plain += m.group(1)
-                pos = m.end()
-            plain += raw[pos:]
-            out.append((plain, gold))
-    return out
-
-
-def entity_scores(nlp) -> dict:
-    scores = {}
-    for label in ("credential", "kind", "field"):
-        tp = fp = fn = 0
-        for text, gold in heldout_mentions():
-            g = {x for x in gold if x[2] == label}
-            p = {(e.start_char, e.end_char, e.label_) for e in nlp(text).ents if e.label_ == label}
-            tp += len(g & p)
-            fp += len(p - g)
-            fn += len(g - p)
-        prec = tp / (tp + fp) if tp + fp else 1.0
-        rec = tp / (tp + fn) if tp + fn else 1.0
-        scores[label] = {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
-                         "support": tp + fn}
-    return scores
-
 
 def test_heldout_entity_f1(nlp):
-    scores = entity_scores(nlp)
+    from evaluation.entities import entity_scores
+
+    scores = entity_scores(nlp, ROOT / "tests" / "nlu_heldout.yml")
     print(scores)
     assert scores["credential"]["support"] >= 50
     assert scores["credential"]["f1"] >= 0.95, scores["credential"]

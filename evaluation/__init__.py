@@ -1,0 +1,1 @@
+"""Offline evaluation of the assistant's understanding (`make eval`)."""
