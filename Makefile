@@ -22,13 +22,16 @@ export PYTHONWARNINGS ?= ignore
 
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help install build train web chromium run shell test clean lock
+.PHONY: help install build train web chromium run shell test eval clean lock report bench cluster-deps run-cluster
 
 help:
 	@echo "make run    set up, build, train if needed, and serve (web chat on :8080, REST and socket.io on :5005, actions on :5055)"
 	@echo "make shell  the same set-up, then talk to the assistant in this terminal"
 	@echo "make test   the same set-up, then every test"
 	@echo "make eval   measure understanding (held-out, perturbed, 3-fold CV, baseline) -> docs/EVALUATION.md"
+	@echo "make report what users asked: unanswered questions, 👎 with comments, unknown credentials -> reports/report.html"
+	@echo "make run-cluster  the same as run, scaled out: PostgreSQL + Redis + 2 Rasa servers behind nginx on :5005 (docs/DEPLOY.md)"
+	@echo "make bench  our bot vs the stock rasa init bot, side by side -> docs/BENCHMARKS.md, docs/latency.png (several minutes)"
 
 # 1. the virtual environment, with exact versions (constraints.txt)
 $(STAMP): requirements.txt constraints.txt scripts/find_python.sh
@@ -74,19 +77,47 @@ chromium:
 	  test -x "$(CHROMIUM)" || { echo "error: $(CHROMIUM) is still missing"; exit 1; }; \
 	fi
 
+# 6. the scale-out cluster's servers (docs/DEPLOY.md): Debian's redis-server and
+#    nginx, and PostgreSQL when initdb is nowhere, installed once. If apt-get
+#    cannot install them, this warns and tests/test_cluster.py is skipped (saying why).
+cluster-deps:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian's$$missing for the cluster ..."; \
+	  { $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } || \
+	  echo "warning: could not install$$missing: make run-cluster will not work and tests/test_cluster.py is skipped"; \
+	fi
+
+run-cluster: $(MODEL) $(WEBCHAT) cluster-deps
+	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
+	@RASA_MODEL=$(MODEL) $(PY) scripts/cluster.py run
+
 run: $(MODEL) $(WEBCHAT)
-	@$(PY) -m actions.knowledge
+	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
 	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py run
 
 shell: $(MODEL)
-	@$(PY) -m actions.knowledge
+	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
 	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py shell
 
-test: $(MODEL) $(WEBCHAT) chromium
+test: $(MODEL) $(WEBCHAT) chromium cluster-deps
 	$(PY) -m pytest
 
 eval: $(MODEL)
 	$(PY) -m evaluation.run
+
+# latency, throughput, start-up, memory and training time against the stock bot
+# (`rasa init`, built once in ~/.cache/microcred-bench), both served side by side
+bench: $(MODEL)
+	$(PY) -m bench.run
+
+# the content owner's report from the tracker store (docs/REPORT.md); DB=<SQLAlchemy URL> reads another store
+report: $(STAMP)
+	$(PY) -m reporting $(if $(DB),--db "$(DB)")
 
 lock:
 	rm -rf /tmp/microcred-lock && "$$(scripts/find_python.sh)" -m venv /tmp/microcred-lock

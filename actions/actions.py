@@ -18,8 +18,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import answers
-from actions.advice import advice_reply, parse_budget, parse_goal, parse_time
+from actions import answers, feedback
+from actions.advice import GOALS, advice_reply, parse_budget, parse_goal, parse_time
 from actions.disambiguate import decide, is_second_something_else
 from actions.lookup import clean_mention, mentions_from_entities
 from actions.knowledge import Knowledge, load_knowledge
@@ -57,13 +57,27 @@ KB: Knowledge = load_knowledge(os.environ.get("KNOWLEDGE_FILE") or None)
 FINDER = UnknownFinder(build_vocabulary(_training_texts(PROJECT_DIR / "data"), _knowledge_words(KB)))
 
 
-def _send(dispatcher: CollectingDispatcher, reply: answers.Reply) -> List[EventType]:
+def _send(dispatcher: CollectingDispatcher, tracker: Tracker, reply: answers.Reply) -> List[EventType]:
+    """Send an answer; remember what it was about; now and then ask for feedback."""
+    in_form = bool(tracker.active_loop_name)  # no prompt inside the advice form
+    ask, count = feedback.prompt_due(tracker.get_slot("answers_since_feedback"), None if in_form else reply.topic)
+    if ask:
+        reply = feedback.with_prompt(reply, tracker.get_latest_input_channel())
     dispatcher.utter_message(text=reply.text, buttons=reply.buttons_as_dicts())
     events: List[EventType] = []
     if reply.credential:
         events.append(SlotSet("credential", reply.credential))
     if reply.topic:
         events.append(SlotSet("last_topic", reply.topic))
+    if reply.unknown:
+        events.append(SlotSet("unknown_credential", reply.unknown))
+    if tracker.get_slot("awaiting_comment"):  # answered right after a 👎
+        events.append(SlotSet("awaiting_comment", None))
+        comment = feedback.uncertain_comment(tracker.latest_message or {})
+        if comment:  # not surely a question: keep it as the comment too
+            events.append(SlotSet("feedback_comment", comment))
+    if ask or count != int(tracker.get_slot("answers_since_feedback") or 0):
+        events.append(SlotSet("answers_since_feedback", float(count)))
     return events
 
 
@@ -90,7 +104,7 @@ class ActionAnswerFaq(Action):
         if topic not in KB.faq:
             dispatcher.utter_message(response="utter_default")
             return []
-        return _send(dispatcher, answers.faq_answer(KB, topic))
+        return _send(dispatcher, tracker, answers.faq_answer(KB, topic))
 
 
 class ActionAnswerAttribute(Action):
@@ -104,8 +118,8 @@ class ActionAnswerAttribute(Action):
             return []
         subject = _subject(tracker)
         if subject.unknown:
-            return _send(dispatcher, answers.unknown_answer(KB, subject.unknown, attribute))
-        return _send(dispatcher, answers.attribute_answer(KB, attribute, subject.credentials, subject.kinds))
+            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, attribute))
+        return _send(dispatcher, tracker, answers.attribute_answer(KB, attribute, subject.credentials, subject.kinds))
 
 
 class ActionAnswerKind(Action):
@@ -115,10 +129,10 @@ class ActionAnswerKind(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         subject = _subject(tracker)
         if subject.unknown:
-            return _send(dispatcher, answers.unknown_answer(KB, subject.unknown))
+            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown))
         if not subject.credentials:
-            return _send(dispatcher, answers.faq_answer(KB, "same_as_certification"))
-        return _send(dispatcher, answers.kind_answer(KB, subject.credentials[0], subject.kinds))
+            return _send(dispatcher, tracker, answers.faq_answer(KB, "same_as_certification"))
+        return _send(dispatcher, tracker, answers.kind_answer(KB, subject.credentials[0], subject.kinds))
 
 
 class ActionCredentialOverview(Action):
@@ -128,14 +142,14 @@ class ActionCredentialOverview(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         subject = _subject(tracker)
         if subject.unknown:
-            return _send(dispatcher, answers.unknown_answer(KB, subject.unknown))
+            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown))
         if subject.credentials:
-            return _send(dispatcher, answers.overview(KB, subject.credentials[0]))
+            return _send(dispatcher, tracker, answers.overview(KB, subject.credentials[0]))
         if "certificate" in subject.kinds and "micro_credential" not in subject.kinds:
-            return _send(dispatcher, answers.compare_kinds(KB))
+            return _send(dispatcher, tracker, answers.compare_kinds(KB))
         if subject.kinds:
-            return _send(dispatcher, answers.faq_answer(KB, "what_is"))
-        return _send(dispatcher, answers.list_credentials(KB, subject.fields))
+            return _send(dispatcher, tracker, answers.faq_answer(KB, "what_is"))
+        return _send(dispatcher, tracker, answers.list_credentials(KB, subject.fields))
 
 
 class ActionCompare(Action):
@@ -145,14 +159,14 @@ class ActionCompare(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         subject = _subject(tracker)
         if subject.unknown:
-            return _send(dispatcher, answers.unknown_answer(KB, subject.unknown))
+            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown))
         creds = list(subject.credentials)
         remembered = _subject_from_slot(tracker)
         if len(creds) == 1 and not subject.kinds and remembered and remembered != creds[0]:
             creds = [remembered, creds[0]]  # "how does it compare to Kubernetes?"
         if not creds and remembered and len(subject.kinds) < 2:
             creds = [remembered]  # "how does that compare to a micro-credential?"
-        return _send(dispatcher, answers.compare(KB, creds, subject.kinds))
+        return _send(dispatcher, tracker, answers.compare(KB, creds, subject.kinds))
 
 
 def _subject_from_slot(tracker: Tracker) -> Optional[str]:
@@ -167,7 +181,7 @@ class ActionListCredentials(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         msg = tracker.latest_message or {}
         subject = subject_of(KB, msg.get("text"), msg.get("entities") or [], None)
-        return _send(dispatcher, answers.list_credentials(KB, subject.fields, subject.kinds))
+        return _send(dispatcher, tracker, answers.list_credentials(KB, subject.fields, subject.kinds))
 
 
 # --------------------------------------------------------------------------
@@ -269,7 +283,7 @@ class ActionGiveAdvice(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         goal = tracker.get_slot("goal")
-        if goal is None:
+        if goal not in GOALS:
             dispatcher.utter_message(response="utter_default")
             return []
         field_value = tracker.get_slot("field")
@@ -278,7 +292,7 @@ class ActionGiveAdvice(Action):
             KB, goal, field_id, tracker.get_slot("time_available"), tracker.get_slot("budget"),
             _named_since_advice_started(tracker), field_text=None if field_id else field_value,
         )
-        events = _send(dispatcher, reply)
+        events = _send(dispatcher, tracker, reply)
         return events + [SlotSet(s, None) for s in ADVICE_SLOTS]
 
 
@@ -320,3 +334,51 @@ class ActionSomethingElse(Action):
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []
+
+
+# --------------------------------------------------------------------------
+# feedback: "Was this helpful? 👍 / 👎" and the optional comment after a 👎
+
+
+class ActionFeedback(Action):
+    """Stores the rating with the topic it rates; a 👎 asks, optionally, what was missing."""
+
+    def name(self) -> Text:
+        return "action_feedback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        msg = tracker.latest_message or {}
+        comment = feedback.comment_text(msg.get("text"))
+        if tracker.get_slot("awaiting_comment") and comment:
+            # typed words about the answer right after a 👎 ("the answer was too long"): the comment
+            dispatcher.utter_message(text=feedback.THANKS_COMMENT)
+            return [SlotSet("feedback_comment", comment), SlotSet("awaiting_comment", None)]
+        rating = feedback.rating_of(msg.get("text"), msg.get("entities") or [])
+        events: List[EventType] = [
+            SlotSet("feedback_topic", tracker.get_slot("last_topic")),
+            SlotSet("feedback_value", rating),
+            SlotSet("answers_since_feedback", 0.0),
+        ]
+        if rating == feedback.DOWN:
+            dispatcher.utter_message(text=feedback.ASK_COMMENT)
+            events.append(SlotSet("awaiting_comment", True))
+        else:
+            dispatcher.utter_message(text=feedback.THANKS_UP)
+            events.append(SlotSet("awaiting_comment", None))
+        return events
+
+
+class ActionFeedbackComment(Action):
+    """After a 👎, a message that is not a question the bot answers is the comment."""
+
+    def name(self) -> Text:
+        return "action_feedback_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        comment = feedback.comment_text((tracker.latest_message or {}).get("text"))
+        events: List[EventType] = [SlotSet("awaiting_comment", None)]
+        if comment is None:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return events
+        dispatcher.utter_message(text=feedback.THANKS_COMMENT)
+        return [SlotSet("feedback_comment", comment)] + events

@@ -55,6 +55,7 @@ class Reply:
     buttons: Tuple[Button, ...] = ()
     credential: Optional[str] = None  # canonical name to remember for follow-ups, if any
     topic: Optional[str] = None  # what was answered, for feedback and reports
+    unknown: Optional[str] = None  # a credential name the knowledge file doesn't know, for reports
 
     def buttons_as_dicts(self) -> List[Dict[str, str]]:
         return [b.as_dict() for b in self.buttons]
@@ -179,7 +180,8 @@ def unknown_answer(kb: Knowledge, mention: str, attribute: Optional[str] = None)
         lines.append(general_text(kb, attribute, ["micro_credential", "certificate"]).split("\n", 1)[1])
     lines.append("For the exact details, check with whoever issues it.")
     lines.append(f"I do know about {known} and others: ask me \"which credentials do you know?\".")
-    return Reply("\n".join(lines), (Button("Examples by field", payload("list_credentials")),), topic="unknown_credential")
+    return Reply("\n".join(lines), (Button("Examples by field", payload("list_credentials")),),
+                 topic="unknown_credential", unknown=mention)
 
 
 # --------------------------------------------------------------------------

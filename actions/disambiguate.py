@@ -14,11 +14,11 @@ from actions.lookup import mentions_from_entities
 
 # Below this confidence the best guess is not worth offering (tuned on the
 # held-out file, see docs/EVALUATION.md).
-SUGGEST_FLOOR = 0.3
+SUGGEST_FLOOR = 0.2
 # A second guess is offered only if it has at least this confidence.
 SECOND_FLOOR = 0.08
 
-NOT_SUGGESTED = frozenset({"nlu_fallback", "out_of_scope", "affirm", "deny", "inform", "stop", "something_else"})
+NOT_SUGGESTED = frozenset({"nlu_fallback", "out_of_scope", "affirm", "deny", "inform", "stop", "something_else", "feedback"})
 
 CONVERSATION_LABELS: Dict[str, str] = {
     "greet": "Just saying hello",

@@ -79,8 +79,15 @@ def mentions_from_entities(kb: Knowledge, entities: Sequence[Mapping[str, Any]])
             # a kind/field typed as something else is still worth using
             rid_any = resolve(kb, None, value)
             if rid_any is not None:
-                label = kb.alias_index.get(normalise(str(value)), (label, rid_any))[0]
-                rid = rid_any
+                # file it under the label whose ids hold it (a button payload
+                # such as {"field": "pmp"} names a credential id, not a field)
+                owners = [lab for lab, ids in (("credential", kb.credentials), ("kind", kb.kinds),
+                                               ("field", kb.fields)) if rid_any in ids]
+                hit = kb.alias_index.get(normalise(str(value)))
+                if hit and hit[1] == rid_any and hit[0] in owners:
+                    label, rid = hit[0], rid_any
+                elif owners:
+                    label, rid = owners[0], rid_any
         if rid is None:
             if label == "credential" and isinstance(value, str) and value.strip():
                 unknown.append(clean_mention(value))

@@ -13,7 +13,11 @@ credentials.yml names ``channels.slack.SlackInput`` with no secrets. On top of
 - malformed input gets a 4xx with a JSON ``error``, never a 500;
   ``application/json; charset=utf-8`` is accepted like ``application/json``;
 - replies are posted without the legacy ``as_user`` argument, which Slack
-  refuses (``invalid_arguments``) for apps with granular bot tokens.
+  refuses (``invalid_arguments``) for apps with granular bot tokens;
+- the text is cleaned and screened like every channel's (channels/text.py):
+  an empty message (e.g. only a mention of the bot) or one over
+  MAX_MESSAGE_CHARS gets the channel's own reply without running NLU;
+- a failed or slow custom action gets an apology posted (channels/guard.py).
 
 Rasa's own checks are kept: the HMAC-SHA256 signature over
 ``v0:{timestamp}:{body}`` and the 5-minute timestamp window
@@ -22,6 +26,7 @@ Rasa's own checks are kept: the HMAC-SHA256 signature over
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -41,6 +46,8 @@ from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels.guard import ActionGuard
+from channels.text import max_message_chars, screen
 from channels import (
     SLACK_NOT_CONFIGURED,
     SLACK_WEBHOOK_PATH,
@@ -240,6 +247,13 @@ def parse_form_payload(raw: bytes) -> Dict[str, Any]:
     return payload
 
 
+def _max_chars(credentials: Optional[Dict[Text, Any]]) -> int:
+    try:
+        return max_message_chars(credentials)
+    except ValueError as exc:
+        raise InvalidConfigException(f"Slack channel: {exc}") from None
+
+
 class SlackInput(rasa_slack.SlackInput):
     """Rasa's Slack input channel, configured from the environment."""
 
@@ -257,6 +271,7 @@ class SlackInput(rasa_slack.SlackInput):
             s.get("slack_signing_secret") or "",
             s.get("conversation_granularity", "sender"),
             api_base_url=s.get("slack_api_base_url"),
+            max_chars=_max_chars(credentials),
         )
 
     def __init__(
@@ -272,12 +287,14 @@ class SlackInput(rasa_slack.SlackInput):
         conversation_granularity: Optional[Text] = "sender",
         api_base_url: Optional[Text] = None,
         seen_events: Optional[SeenEvents] = None,
+        max_chars: Optional[int] = None,
     ) -> None:
         if api_base_url and urlsplit(api_base_url).scheme not in ("http", "https"):
             raise InvalidConfigException(
                 f"SLACK_API_BASE_URL must be an http(s) URL such as https://slack.com/api/, got {api_base_url!r}"
             )
         self.api_base_url = api_base_url or None
+        self.max_chars = max_chars or _max_chars(None)
         self.seen_events = seen_events if seen_events is not None else SeenEvents()
         super().__init__(
             slack_token,
@@ -329,6 +346,9 @@ class SlackInput(rasa_slack.SlackInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack_webhook = Blueprint("slack_webhook", __name__)
+        guard = ActionGuard()  # a failed or slow action: an apology posted to Slack
+        guard.attach(slack_webhook)
+        on_new_message = guard.wrap(on_new_message)
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -359,6 +379,31 @@ class SlackInput(rasa_slack.SlackInput):
             )
 
         return slack_webhook
+
+    async def process_message(
+        self,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: Text,
+        sender_id: Optional[Text],
+        metadata: Optional[Dict],
+    ) -> Any:
+        """Rasa's, after the checks every channel makes (channels/text.py): the
+        text is cleaned; an empty message (e.g. only a mention of the bot) or one
+        over MAX_MESSAGE_CHARS is answered by the channel without running NLU."""
+        screened = screen(text, self.max_chars)
+        if screened.reply is None:
+            return await super().process_message(request, on_new_message, screened.text, sender_id, metadata)
+        logger.info(f"Slack: {screened.reason} message from {sender_id!r} answered by the channel")
+        metadata = metadata or {}
+        out = self.get_output_channel(metadata.get("out_channel"),
+                                      metadata.get("thread_id") if self.use_threads else None)
+        send = (out.send_text_with_buttons(sender_id, screened.reply, screened.buttons) if screened.buttons
+                else out.send_text_message(sender_id, screened.reply))
+        task: asyncio.Task = asyncio.create_task(send)  # answer Slack at once, like Rasa
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_tasks.discard)
+        return response.text("")
 
     def _authentication_problem(self, request: Request) -> Optional[str]:
         """Why the request is not authentic, or None. The decision is Rasa's

@@ -12,6 +12,8 @@ for the web chat (docs/WEBCHAT.md): WEB_PORT (8080), WEB_HOST (127.0.0.1),
 CORS_ORIGINS (origins allowed to talk to Rasa from a browser, space or comma
 separated; default: pages on localhost/127.0.0.1, any port) and RASA_SOCKET_URL
 (the Rasa URL the page connects to; default http://<the page's host>:RASA_PORT).
+Rasa's HTTP API stays off unless RASA_ENABLE_API=1, which requires
+RASA_AUTH_TOKEN (docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
@@ -61,6 +63,21 @@ def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     if extra:
         env.update(extra)
     return env
+
+
+API_TOKEN_MIN_CHARS = 16
+
+
+def api_args(env: Dict[str, str]) -> List[str]:
+    """Rasa's HTTP API (/model/parse, /conversations/...) is off unless
+    RASA_ENABLE_API=1; then every API call needs ?token=RASA_AUTH_TOKEN."""
+    if (env.get("RASA_ENABLE_API") or "").strip().lower() not in ("1", "true", "yes", "on"):
+        return []
+    token = (env.get("RASA_AUTH_TOKEN") or "").strip()
+    if len(token) < API_TOKEN_MIN_CHARS:
+        raise RuntimeError(f"RASA_ENABLE_API is set: RASA_AUTH_TOKEN must hold a secret of at least "
+                           f"{API_TOKEN_MIN_CHARS} characters (e.g. `openssl rand -hex 24`)")
+    return ["--enable-api", "--auth-token", token]
 
 
 def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
@@ -143,6 +160,8 @@ class Stack:
         if self.cors_origins and "--cors" not in self.rasa_args:
             # socket.io's first requests are cross-origin XHR from the web page
             cmd += ["--cors", *self.cors_origins]
+        if "--enable-api" not in self.rasa_args:
+            cmd += api_args(env)
         self.procs["rasa"] = subprocess.Popen(
             cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
             start_new_session=True,
@@ -354,6 +373,7 @@ def cmd_run() -> int:
             f"  REST:   curl -s {stack.rasa_url}/webhooks/rest/webhook "
             "-H 'Content-Type: application/json' -d '{\"sender\": \"me\", \"message\": \"do micro-credentials expire?\"}'\n"
             f"  {slack_status()}\n"
+            f"  HTTP API: {'on, token from RASA_AUTH_TOKEN' if api_args(base_env()) else 'off (RASA_ENABLE_API=1 and RASA_AUTH_TOKEN turn it on)'}\n"
             f"  Action server health: {stack.action_url}/health\n"
             "Press Ctrl-C to stop the servers.",
             flush=True,

@@ -98,7 +98,8 @@ def servers(tmp_path_factory) -> Iterator[Stack]:
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: \"http://127.0.0.1:{action_port}/webhook\"\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{tmp / 'trackers.db'}\"\n"
+        f"tracker_store:\n  type: addons.tracker_store.WalSQLTrackerStore\n  dialect: sqlite\n"
+        f"  db: \"{tmp / 'trackers.db'}\"\n"
     )
     stack = Stack(rasa_port=rasa_port, action_port=action_port, endpoints=str(endpoints),
                   model=str(MODEL), log_dir=tmp / "logs")

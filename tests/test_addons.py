@@ -1,0 +1,44 @@
+"""The Rasa add-ons: the cached action-response validator still rejects bad
+responses, and the WAL SQLite tracker store keeps conversations."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import jsonschema
+import pytest
+
+
+def test_cached_validator_accepts_good_and_rejects_bad_responses():
+    from addons.speedups import cached_action_result_validator
+    from rasa.core.actions.action import RemoteAction
+
+    cached_action_result_validator()
+    action = RemoteAction("action_x", None)
+    assert action._validate_action_result({"events": [], "responses": [{"text": "hi"}]})
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": [{"event": 42}], "responses": "not a list"})
+
+
+def test_wal_tracker_store_round_trip(tmp_path):
+    from addons.tracker_store import WalSQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  credential:\n    type: text\n    mappings:\n    - type: custom\n")
+    db = tmp_path / "t.db"
+    store = WalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
+    tracker = DialogueStateTracker.from_events("u1", [UserUttered("tell me about the PMP"), SlotSet("credential", "pmp")])
+
+    async def go():
+        await store.save(tracker)
+        return await store.retrieve("u1")
+
+    again = asyncio.run(go())
+    assert again.get_slot("credential") == "pmp"
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == ["tell me about the PMP"]
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("select count(*) from events where sender_id='u1'").fetchone()[0] >= 2

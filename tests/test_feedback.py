@@ -1,0 +1,136 @@
+"""Feedback on answers: the pure rules (actions/feedback.py) and the thin
+actions, on trackers built with Tracker.from_dict."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Tuple
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions as A
+from actions import feedback as F
+from actions.answers import Button, Reply, unknown_answer
+from conftest import entity, make_tracker
+
+
+def run(action, text: str, intent: str, entities=None, slots=None) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, intent, entities, slots)
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_prompt_every_third_rated_answer():
+    count, asked = 0, []
+    for i in range(1, 10):
+        ask, count = F.prompt_due(count, "faq/what_is")
+        asked.append(ask)
+    assert [i + 1 for i, a in enumerate(asked) if a] == [3, 6, 9]
+    assert F.prompt_due(2, "unknown_credential") == (False, 2)
+    assert F.prompt_due(2, "fallback/did_you_mean") == (False, 2)
+    assert F.prompt_due(None, None) == (False, 0)
+
+
+def test_prompt_is_added_to_the_answer_with_buttons_except_in_the_shell():
+    answer = Reply("An answer.", (Button("Do they expire?", "/ask_expiry"),), topic="faq/what_is")
+    web = F.with_prompt(answer, "socketio")
+    assert web.text == "An answer.\n\nWas this helpful?" and web.topic == "faq/what_is"
+    assert [b.as_dict() for b in web.buttons] == [
+        {"title": "Do they expire?", "payload": "/ask_expiry"},  # the answer's own buttons stay
+        {"title": "👍", "payload": '/feedback{"rating":"up"}'},
+        {"title": "👎", "payload": '/feedback{"rating":"down"}'}]
+    shell = F.with_prompt(answer, "cmdline")  # the shell's menu keeps only the answer's buttons
+    assert shell.buttons == answer.buttons and "Type 👍 or 👎" in shell.text
+
+
+@pytest.mark.parametrize("text,value", [
+    ("👍", "up"), ("that helped", "up"), ("very helpful", "up"), ("thumbs up", "up"), ("+1", "up"),
+    ("👎", "down"), ("not helpful", "down"), ("that didn't help", "down"), ("useless answer", "down"),
+    ("thumbs down", "down"), ("bad answer", "down"), ("not what I needed", "down"),
+])
+def test_rating_from_typed_words(text, value):
+    assert F.rating_of(text) == value
+
+
+def test_rating_from_the_button_entity_wins():
+    assert F.rating_of('/feedback{"rating":"down"}', [{"entity": "rating", "value": "down"}]) == "down"
+    assert F.rating_of("not sure", [{"entity": "rating", "value": "up"}]) == "up"
+
+
+def test_comment_text():
+    assert F.comment_text("  the price in euros  ") == "the price in euros"
+    assert F.comment_text("/feedback") is None and F.comment_text("") is None
+    assert len(F.comment_text("x" * 2000)) == 500
+
+
+def test_third_answer_asks_for_feedback_with_buttons():
+    messages, slots = run(A.ActionAnswerFaq(), "do employers care?", "faq_employers_care",
+                          slots={"answers_since_feedback": 2.0})
+    assert len(messages) == 1 and messages[0]["text"].endswith("\n\nWas this helpful?")
+    assert [b["title"] for b in messages[0]["buttons"]][-2:] == ["👍", "👎"]
+    assert slots["answers_since_feedback"] == 0.0 and slots["last_topic"] == "faq/employers_care"
+    messages, slots = run(A.ActionAnswerFaq(), "do employers care?", "faq_employers_care",
+                          slots={"answers_since_feedback": 0.0})
+    assert "Was this helpful" not in messages[0]["text"] and slots["answers_since_feedback"] == 1.0
+
+
+def test_no_prompt_inside_the_advice_form():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("do employers care?", "faq_employers_care", slots={"answers_since_feedback": 2.0})
+    tracker.active_loop = {"name": "advice_form"}
+    asyncio.run(A.ActionAnswerFaq().run(dispatcher, tracker, {}))
+    assert "Was this helpful" not in dispatcher.messages[0]["text"]
+
+
+def test_a_real_question_clears_a_pending_comment():
+    _, slots = run(A.ActionAnswerFaq(), "do employers care?", "faq_employers_care", slots={"awaiting_comment": True})
+    assert "awaiting_comment" in slots and slots["awaiting_comment"] is None
+
+
+def test_thumbs_up_is_stored_with_the_topic():
+    messages, slots = run(A.ActionFeedback(), '/feedback{"rating":"up"}', "feedback",
+                          [{"entity": "rating", "value": "up"}], {"last_topic": "attribute/expiry"})
+    assert slots["feedback_value"] == "up" and slots["feedback_topic"] == "attribute/expiry"
+    assert slots["awaiting_comment"] is None and "Thanks" in messages[0]["text"]
+
+
+def test_thumbs_down_asks_what_was_missing_then_stores_the_comment():
+    messages, slots = run(A.ActionFeedback(), "not helpful", "feedback", slots={"last_topic": "faq/trends"})
+    assert slots["feedback_value"] == "down" and slots["feedback_topic"] == "faq/trends"
+    assert slots["awaiting_comment"] is True and "What was missing" in messages[0]["text"]
+    messages, slots = run(A.ActionFeedbackComment(), "nothing on prices in Europe", "nlu_fallback",
+                          slots={"awaiting_comment": True})
+    assert slots == {"feedback_comment": "nothing on prices in Europe", "awaiting_comment": None}
+    assert "passed that on" in messages[0]["text"]
+
+
+def test_unknown_credentials_are_stored():
+    text = "does the AWS Solutions Architect expire?"
+    _, slots = run(A.ActionAnswerAttribute(), text, "ask_expiry",
+                   [entity("credential", "AWS Solutions Architect", text)])
+    assert slots["unknown_credential"] == "AWS Solutions Architect"
+    assert slots["last_topic"] == "unknown_credential"
+    assert unknown_answer(A.KB, "Foo").unknown == "Foo"
+
+
+def test_after_a_thumbs_down_an_uncertain_question_is_answered_and_kept_as_the_comment():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("it said nothing about salaries in Germany", "faq_employers_care",
+                           slots={"awaiting_comment": True})
+    tracker.latest_message["intent"]["confidence"] = 0.52
+    events = asyncio.run(A.ActionAnswerFaq().run(dispatcher, tracker, {}))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert "Employers" in dispatcher.messages[0]["text"]
+    assert slots["feedback_comment"] == "it said nothing about salaries in Germany"
+    assert slots["awaiting_comment"] is None
+    # a confident question is just answered
+    _, slots = run(A.ActionAnswerFaq(), "do employers care?", "faq_employers_care", slots={"awaiting_comment": True})
+    assert "feedback_comment" not in slots
+
+
+def test_typed_feedback_right_after_a_thumbs_down_is_the_comment():
+    messages, slots = run(A.ActionFeedback(), "the answer was too long", "feedback", slots={"awaiting_comment": True})
+    assert slots == {"feedback_comment": "the answer was too long", "awaiting_comment": None}
+    assert F.rating_of("the answer was too long") == "down"
