@@ -150,7 +150,7 @@ def stock_stack(tmp: Path, token: str, stock: Dict[str, Any]) -> Stack:
     project = Path(stock["project"])
     return Stack(rasa_port=free_port(), action_port=free_port(), endpoints=str(project / "endpoints.yml"),
                  credentials=str(project / "credentials.yml"), model=stock["model"], log_dir=tmp / "logs-stock",
-                 rasa_args=["--enable-api", "--auth-token", token])
+                 rasa_args=["--enable-api", "--auth-token", token], tf_threads=None)  # stock: Rasa's defaults
 
 
 def start_timed(stack: Stack, target: Target, with_actions: bool) -> Dict[str, float]:

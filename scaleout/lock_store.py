@@ -1,4 +1,4 @@
-"""Rasa's RedisLockStore, with each change to a conversation's lock made atomic.
+"""Rasa's RedisLockStore, made safe for several Rasa servers sharing one Redis.
 
 Rasa 3.6's `RedisLockStore` keeps a conversation's ticket lock as one JSON value
 and changes it by GET, change in Python, SET. Within one Rasa server that is
@@ -6,11 +6,11 @@ safe (the event loop does not switch in between), but two servers can
 interleave: both read the same lock, both issue the same ticket number (or one
 overwrites the other's ticket), and both process a message of the same
 conversation at once. The SQL tracker store then keeps only one of the two
-turns: answered messages vanish from the conversation (measured here: in 11 of
-20 rounds of ten simultaneous messages sent to two servers; see docs/DEPLOY.md
-and `scripts/cluster.py lockcheck`). Known upstream: RasaHQ/rasa#9213; the
-`ConcurrentRedisLockStore` that fixed it was reverted from Rasa Open Source
-(RasaHQ/rasa#11428).
+turns: answered messages vanish from the conversation (measured here: in 8 and
+in 3 of 20 rounds, in two runs of ten simultaneous messages sent to two
+servers; see docs/DEPLOY.md and `scripts/cluster.py lockcheck`). Known
+upstream: RasaHQ/rasa#9213; the `ConcurrentRedisLockStore` that fixed it was
+reverted from Rasa Open Source (RasaHQ/rasa#11428).
 
 A second flaw shows when a server dies while it holds a conversation's lock.
 Its ticket stays in Redis until it expires (TICKET_LOCK_LIFETIME after it was

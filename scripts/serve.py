@@ -106,6 +106,10 @@ class Stack:
     model: str = "models"
     log_dir: Optional[Path] = None
     extra_env: Dict[str, str] = field(default_factory=dict)
+    # TensorFlow's thread pools in the Rasa server. Its default (one thread per
+    # core in each pool) costs more than it gains on one small model per request
+    # (docs/DEPLOY.md, docs/BENCHMARKS.md); None leaves TensorFlow's default.
+    tf_threads: Optional[int] = 1
     rasa_args: List[str] = field(default_factory=list)
     web_port: int = 8080
     web_host: str = "127.0.0.1"
@@ -147,7 +151,11 @@ class Stack:
 
     def start_rasa(self, timeout: float = 180) -> None:
         (ROOT / "var").mkdir(exist_ok=True)
-        env = base_env(self.extra_env)
+        threads = {} if self.tf_threads is None else {
+            "TF_INTER_OP_PARALLELISM_THREADS": str(self.tf_threads),
+            "TF_INTRA_OP_PARALLELISM_THREADS": str(self.tf_threads),
+        }
+        env = base_env({**threads, **self.extra_env})
         out = self._out("rasa")
         cmd = [
             rasa_bin(), "run",

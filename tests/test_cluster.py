@@ -6,13 +6,14 @@ needs to choose the server, and through nginx otherwise."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import uuid
 from pathlib import Path
-from typing import Dict
+from typing import Dict, List
 
 import pytest
 
@@ -20,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from cluster import (  # noqa: E402
-    CONCURRENT_MESSAGES, Cluster, _post, free_port, missing_tools, send_at_once, turn_problems, turns,
+    CONCURRENT_MESSAGES, Cluster, _post, find_tool, free_port, missing_tools, send_at_once, turn_problems,
+    turns, wait_tcp,
 )
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -44,6 +46,66 @@ def cluster():
         raise
     yield c
     c.stop()
+
+
+@pytest.fixture(scope="module")
+def redis_port():
+    """A bare Redis on loopback, for the lock store's own tests (no Rasa server)."""
+    if "redis-server" in missing_tools():
+        pytest.skip("redis-server not installed and `make cluster-deps` could not install it")
+    port = free_port()
+    proc = subprocess.Popen([find_tool("redis-server"), "--bind", "127.0.0.1", "--port", str(port),
+                             "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_tcp(port, 20, proc)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_lock_store_issues_each_ticket_once_under_concurrency(redis_port):
+    """Eight clients (own connections, as eight servers would have) take 25
+    tickets each for one conversation at the same time: 200 distinct tickets."""
+    from scaleout.lock_store import AtomicRedisLockStore
+
+    stores = [AtomicRedisLockStore(host="127.0.0.1", port=redis_port, key_prefix="t1") for _ in range(8)]
+    tickets: List[int] = []
+    barrier = threading.Barrier(len(stores))
+
+    def take(store) -> None:
+        barrier.wait()
+        for _ in range(25):
+            tickets.append(store.issue_ticket("conv", 60))
+
+    threads = [threading.Thread(target=take, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(tickets) == list(range(200))
+    assert len(stores[0].get_lock("conv").tickets) == 200
+
+
+def test_lock_store_waiter_outlives_a_dead_servers_ticket(redis_port):
+    """A ticket left by a crashed server expires after its lifetime; the message
+    waiting behind it then gets its turn (with Rasa's store it never would)."""
+    import asyncio
+
+    from scaleout.lock_store import AtomicRedisLockStore
+
+    store = AtomicRedisLockStore(host="127.0.0.1", port=redis_port, key_prefix="t2")
+    store.issue_ticket("conv", 2)  # the dead server's ticket: never served, never cleaned up
+
+    async def wait_for_turn() -> float:
+        t0 = time.monotonic()
+        async with store.lock("conv", lock_lifetime=2, wait_time_in_seconds=0.2):
+            return time.monotonic() - t0
+
+    waited = asyncio.run(wait_for_turn())
+    assert 1.5 < waited < 6, waited
+    assert store.get_lock("conv") is None  # cleaned up after the turn
 
 
 def sender() -> str:
@@ -120,6 +182,12 @@ def test_socketio_through_nginx(cluster):
             return await answer_with("expiry")
         finally:
             await client.disconnect()
+            # end engineio's polling tasks before closing their HTTP session
+            # (left to asyncio.run, they would open a new one that nobody closes)
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
             await http.close()
 
     answer = asyncio.run(talk())
