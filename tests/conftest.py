@@ -88,21 +88,21 @@ class Chat:
         return "\n".join(m.get("text", "") for m in replies)
 
 
-@pytest.fixture(scope="session")
-def servers(tmp_path_factory) -> Iterator[Stack]:
-    """The action server and the Rasa server, on free ports, with a fresh SQLite store."""
+def started_stack(tmp: Path, action_timeout: Optional[float] = None,
+                  tracker_store: str = "addons.tracker_store.WalSQLTrackerStore", **stack_args: Any) -> Stack:
+    """The action server and the Rasa server on free ports, with a fresh SQLite
+    store in tmp; on a failed start, the servers' logs are printed."""
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run the tests through `make test`, which trains it")
-    tmp = tmp_path_factory.mktemp("servers")
     action_port, rasa_port = free_port(), free_port()
     endpoints = tmp / "endpoints.yml"
+    timeout = f"  timeout: {action_timeout}\n" if action_timeout is not None else ""
     endpoints.write_text(
-        f"action_endpoint:\n  url: \"http://127.0.0.1:{action_port}/webhook\"\n"
-        f"tracker_store:\n  type: addons.tracker_store.WalSQLTrackerStore\n  dialect: sqlite\n"
-        f"  db: \"{tmp / 'trackers.db'}\"\n"
+        f"action_endpoint:\n  url: \"http://127.0.0.1:{action_port}/webhook\"\n{timeout}"
+        f"tracker_store:\n  type: {tracker_store}\n  dialect: sqlite\n  db: \"{tmp / 'trackers.db'}\"\n"
     )
     stack = Stack(rasa_port=rasa_port, action_port=action_port, endpoints=str(endpoints),
-                  model=str(MODEL), log_dir=tmp / "logs")
+                  model=str(MODEL), log_dir=tmp / "logs", **stack_args)
     try:
         stack.start()
     except Exception:
@@ -110,6 +110,13 @@ def servers(tmp_path_factory) -> Iterator[Stack]:
         for log in sorted((tmp / "logs").glob("*.log")):
             print(f"--- {log.name}\n{log.read_text()[-4000:]}")
         raise
+    return stack
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory) -> Iterator[Stack]:
+    """The action server and the Rasa server, on free ports, with a fresh SQLite store."""
+    stack = started_stack(tmp_path_factory.mktemp("servers"))
     yield stack
     stack.stop()
 

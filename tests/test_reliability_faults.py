@@ -19,7 +19,7 @@ import pytest
 import requests
 from aiohttp import web
 
-from conftest import MODEL, free_port
+from conftest import started_stack
 from serve import Stack
 from test_reliability import LogWatch, SocketClient, new_sender, say, text_of, user_texts
 from test_slack import SECRET, TOKEN, FakeSlackApi, SlackClient, has, message_event, sign
@@ -87,27 +87,10 @@ def fake_slack() -> Iterator[FakeSlackApi]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, fake_slack: FakeSlackApi) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run the tests through `make test`, which trains it")
-    tmp = tmp_path_factory.mktemp("faults")
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: \"http://127.0.0.1:{action_port}/webhook\"\n  timeout: {ACTION_TIMEOUT_S}\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{tmp / 'trackers.db'}\"\n"
-    )
-    s = Stack(rasa_port=rasa_port, action_port=action_port, endpoints=str(endpoints), model=str(MODEL),
-              log_dir=tmp / "logs",
-              extra_env={"RASA_ENABLE_API": "1", "RASA_AUTH_TOKEN": API_TOKEN,
-                         "SLACK_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-                         "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_CHANNEL": ""})
-    try:
-        s.start()
-    except Exception:
-        s.stop()
-        for log in sorted((tmp / "logs").glob("*.log")):
-            print(f"--- {log.name}\n{log.read_text()[-4000:]}")
-        raise
+    s = started_stack(tmp_path_factory.mktemp("faults"), action_timeout=ACTION_TIMEOUT_S, tracker_store="SQL",
+                      extra_env={"RASA_ENABLE_API": "1", "RASA_AUTH_TOKEN": API_TOKEN,
+                                 "SLACK_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+                                 "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_CHANNEL": ""})
     yield s
     s.stop()
 

@@ -21,7 +21,7 @@ import pytest
 import requests
 from aiohttp import web
 
-from conftest import MODEL, free_port
+from conftest import started_stack
 from serve import Stack
 
 from channels import SLACK_NOT_CONFIGURED, slack_settings, slack_status
@@ -191,26 +191,9 @@ def fake_slack():
 @pytest.fixture(scope="module")
 def slack_stack(tmp_path_factory, fake_slack: FakeSlackApi):
     """The real servers with Slack enabled and its Web API pointed at the fake."""
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run the tests through `make test`, which trains it")
-    tmp = tmp_path_factory.mktemp("slack")
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: \"http://127.0.0.1:{action_port}/webhook\"\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{tmp / 'trackers.db'}\"\n"
-    )
-    stack = Stack(rasa_port=rasa_port, action_port=action_port, endpoints=str(endpoints),
-                  model=str(MODEL), log_dir=tmp / "logs",
-                  extra_env={"SLACK_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-                             "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_CHANNEL": ""})
-    try:
-        stack.start()
-    except Exception:
-        stack.stop()
-        for log in sorted((tmp / "logs").glob("*.log")):
-            print(f"--- {log.name}\n{log.read_text()[-4000:]}")
-        raise
+    stack = started_stack(tmp_path_factory.mktemp("slack"), tracker_store="SQL",
+                          extra_env={"SLACK_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+                                     "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_CHANNEL": ""})
     yield stack
     stack.stop()
 
