@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from evaluation import baseline  # noqa: E402
 from evaluation.nludata import read_examples, training_files, write_examples  # noqa: E402
 from evaluation.perturb import perturb_all  # noqa: E402
+from actions.disambiguate import ranking_without_fallback  # noqa: E402
 
 RESULTS = ROOT / "results"
 DOCS = ROOT / "docs"
@@ -88,8 +89,8 @@ def score(gold: Sequence[str], parses: Sequence[Dict[str, Any]], kb) -> Dict[str
     oos_idx = [i for i, g in enumerate(gold) if g == OOS]
     ins_idx = [i for i, g in enumerate(gold) if g != OOS]
     faq_idx = [i for i, g in enumerate(gold) if g.startswith("faq_")]
-    top = [max((r for r in p.get("intent_ranking") or [] if r["name"] != "nlu_fallback"),
-               key=lambda r: r["confidence"])["name"] for p in parses]
+    ranked = [ranking_without_fallback(p.get("intent_ranking") or []) for p in parses]
+    top = [r[0][0] for r in ranked]
     return {
         "n": n,
         "intent_accuracy": sum(pred[i] == gold[i] for i in range(n)) / n,
@@ -99,9 +100,7 @@ def score(gold: Sequence[str], parses: Sequence[Dict[str, Any]], kb) -> Dict[str
         "inscope_sent_to_oos": sum(kinds[i] in HONEST for i in ins_idx) / max(1, len(ins_idx)),
         "did_you_mean_rate": sum(kinds[i] == "did_you_mean" for i in range(n)) / n,
         "did_you_mean_right": sum(
-            kinds[i] == "did_you_mean" and gold[i] in {r["name"] for r in sorted(
-                (r for r in parses[i].get("intent_ranking") or [] if r["name"] != "nlu_fallback"),
-                key=lambda r: -r["confidence"])[:2]}
+            kinds[i] == "did_you_mean" and gold[i] in {name for name, _ in ranked[i][:2]}
             for i in range(n)) / max(1, sum(k == "did_you_mean" for k in kinds)),
         "n_oos": len(oos_idx),
     }
@@ -114,9 +113,7 @@ def threshold_curve(gold: Sequence[str], parses: Sequence[Dict[str, Any]]) -> Li
     for t in [x / 20 for x in range(0, 20)]:
         answered = correct = ins = fell = oos = caught = 0
         for g, p in zip(gold, parses):
-            ranked = sorted((r for r in p.get("intent_ranking") or [] if r["name"] != "nlu_fallback"),
-                            key=lambda r: -r["confidence"])
-            name, conf = ranked[0]["name"], ranked[0]["confidence"]
+            name, conf = ranking_without_fallback(p.get("intent_ranking") or [])[0]
             falls = conf < t or name == OOS
             if g == OOS:
                 oos += 1

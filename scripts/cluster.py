@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve import ROOT, Stack, _stop_on_signals, wait_http  # noqa: E402
+from serve import ROOT, Stack, _int_env, _stop_on_signals, wait_http  # noqa: E402
 
 ENDPOINTS = "endpoints.cluster.yml"
 DB_NAME = "rasa"
@@ -534,14 +534,6 @@ def turn_problems(cluster: "Cluster", sender: str, sent: List[str], results: Lis
 
 
 # --- make run-cluster ----------------------------------------------------------------
-
-def _int_env(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    try:
-        return int(value) if value else default
-    except ValueError:
-        sys.exit(f"error: {name} must be a number, got {value!r}")
-
 
 def cluster_from_env() -> Cluster:
     n = _int_env("CLUSTER_SERVERS", 2)

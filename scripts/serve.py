@@ -222,7 +222,7 @@ def _int_env(name: str, default: int) -> int:
     try:
         return int(value) if value else default
     except ValueError:
-        sys.exit(f"error: {name} must be a port number, got {value!r}")
+        sys.exit(f"error: {name} must be a whole number, got {value!r}")
 
 
 def _list_env(name: str, default: List[str]) -> List[str]:
