@@ -8,7 +8,6 @@ file, the entry and the field.
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
 
@@ -53,7 +52,7 @@ def _knowledge_words(kb: Knowledge) -> Iterable[str]:
         yield from " ".join(a for a in fld.aliases if a not in fld.case_sensitive_aliases).split()
 
 
-KB: Knowledge = load_knowledge(os.environ.get("KNOWLEDGE_FILE") or None)
+KB: Knowledge = load_knowledge()  # $KNOWLEDGE_FILE or knowledge/credentials.yml
 FINDER = UnknownFinder(build_vocabulary(_training_texts(PROJECT_DIR / "data"), _knowledge_words(KB)))
 
 

@@ -17,6 +17,20 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 import yaml
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "credentials.yml"
+# The one setting that chooses another knowledge file. Read by knowledge_path()
+# each time it is called, so the build, the actions, the evaluation and the
+# report all honour it alike.
+KNOWLEDGE_FILE_ENV = "KNOWLEDGE_FILE"
+
+
+def knowledge_path(path: Union[str, Path, None] = None) -> Path:
+    """The knowledge file to use: `path` if given, else $KNOWLEDGE_FILE, else the default."""
+    import os
+
+    if path is not None and str(path).strip():
+        return Path(path)
+    env = (os.environ.get(KNOWLEDGE_FILE_ENV) or "").strip()
+    return Path(env) if env else DEFAULT_PATH
 
 KINDS: Tuple[str, ...] = ("micro_credential", "certificate")
 ATTRIBUTES: Tuple[str, ...] = (
@@ -232,8 +246,8 @@ def _fact(c: _Checker, sources: Mapping[str, Source], value: Any, entry: str, fi
 
 
 def load_knowledge(path: Union[str, Path, None] = None) -> Knowledge:
-    """Read and validate the knowledge file; raise KnowledgeError if it is broken."""
-    path = Path(path) if path is not None else DEFAULT_PATH
+    """Read and validate the knowledge file (see knowledge_path); raise KnowledgeError if it is broken."""
+    path = knowledge_path(path)
     c = _Checker(path)
     raw = _read_yaml(path)
     if not isinstance(raw, dict):
