@@ -18,11 +18,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import answers, feedback
+from actions import vocabulary as v
 from actions.advice import GOALS, advice_reply, parse_budget, parse_goal, parse_time
 from actions.disambiguate import decide, is_second_something_else
-from actions.lookup import clean_mention, mentions_from_entities
 from actions.knowledge import Knowledge, load_knowledge
-from actions.lookup import UnknownFinder, build_vocabulary
+from actions.lookup import UnknownFinder, build_vocabulary, clean_mention, mentions_from_entities
+from actions.parts import second_attribute
+from actions.retrieval import PassageIndex
 from actions.subject import Subject, subject_of
 
 logger = logging.getLogger(__name__)
@@ -38,7 +40,7 @@ def _training_texts(data_dir: Path) -> Iterable[str]:
             continue
         for item in doc.get("nlu", []) or []:
             examples = item.get("examples") if isinstance(item, dict) else None
-            if isinstance(examples, str):
+            if isinstance(examples, str) and item.get("intent") != v.OTHER_LANGUAGE:
                 for line in examples.splitlines():
                     line = line.strip()
                     if line.startswith("- "):
@@ -54,43 +56,89 @@ def _knowledge_words(kb: Knowledge) -> Iterable[str]:
 
 KB: Knowledge = load_knowledge()  # $KNOWLEDGE_FILE or knowledge/credentials.yml
 FINDER = UnknownFinder(build_vocabulary(_training_texts(PROJECT_DIR / "data"), _knowledge_words(KB)))
+PASSAGES = PassageIndex(KB)
 
 
-def _send(dispatcher: CollectingDispatcher, tracker: Tracker, reply: answers.Reply) -> List[EventType]:
-    """Send an answer; remember what it was about; now and then ask for feedback."""
-    in_form = bool(tracker.active_loop_name)  # no prompt inside the advice form
-    ask, count = feedback.prompt_due(tracker.get_slot("answers_since_feedback"), None if in_form else reply.topic)
-    if ask:
-        reply = feedback.with_prompt(reply, tracker.get_latest_input_channel())
-    dispatcher.utter_message(text=reply.text, buttons=reply.buttons_as_dicts())
+# --------------------------------------------------------------------------
+# sending an answer: what it was about (slots), then the feedback prompt
+
+
+def _answer_events(reply: answers.Reply) -> List[EventType]:
+    """What the answer leaves behind for follow-ups and the report."""
     events: List[EventType] = []
     if reply.credential:
-        events.append(SlotSet("credential", reply.credential))
+        events.append(SlotSet(v.SLOT_CREDENTIAL, reply.credential))
     if reply.topic:
-        events.append(SlotSet("last_topic", reply.topic))
+        events.append(SlotSet(v.SLOT_LAST_TOPIC, reply.topic))
+    events.append(SlotSet(v.SLOT_LAST_SUBJECT, reply.more))
     if reply.unknown:
-        events.append(SlotSet("unknown_credential", reply.unknown))
-    if tracker.get_slot("awaiting_comment"):  # answered right after a 👎
-        events.append(SlotSet("awaiting_comment", None))
-        comment = feedback.uncertain_comment(tracker.latest_message or {})
-        if comment:  # not surely a question: keep it as the comment too
-            events.append(SlotSet("feedback_comment", comment))
-    if ask or count != int(tracker.get_slot("answers_since_feedback") or 0):
-        events.append(SlotSet("answers_since_feedback", float(count)))
+        events.append(SlotSet(v.SLOT_UNKNOWN_CREDENTIAL, reply.unknown))
     return events
 
 
-def _subject(tracker: Tracker) -> Subject:
-    msg = tracker.latest_message or {}
-    return subject_of(KB, msg.get("text"), msg.get("entities") or [], tracker.get_slot("credential"), FINDER)
+def _feedback_step(tracker: Tracker, reply: answers.Reply) -> "tuple[answers.Reply, List[EventType]]":
+    """The feedback state machine: every third answer carries "Was this helpful?";
+    an answer right after a 👎 may also be the comment."""
+    in_form = bool(tracker.active_loop_name)  # no prompt inside the advice form
+    before = int(tracker.get_slot(v.SLOT_ANSWERS_SINCE_FEEDBACK) or 0)
+    ask, count = feedback.prompt_due(before, None if in_form else reply.topic)
+    if ask:
+        reply = feedback.with_prompt(reply, tracker.get_latest_input_channel())
+    events: List[EventType] = []
+    if tracker.get_slot(v.SLOT_AWAITING_COMMENT):  # answered right after a 👎
+        events.append(SlotSet(v.SLOT_AWAITING_COMMENT, None))
+        comment = feedback.uncertain_comment(tracker.latest_message or {})
+        if comment:  # not surely a question: keep it as the comment too
+            events.append(SlotSet(v.SLOT_FEEDBACK_COMMENT, comment))
+    if ask or count != before:
+        events.append(SlotSet(v.SLOT_ANSWERS_SINCE_FEEDBACK, float(count)))
+    return reply, events
+
+
+def _send(dispatcher: CollectingDispatcher, tracker: Tracker, *replies: answers.Reply) -> List[EventType]:
+    """Send one answer (or two, for a two-part question): the last one carries the
+    feedback prompt and decides what a follow-up is about."""
+    events: List[EventType] = []
+    for reply in replies[:-1]:
+        dispatcher.utter_message(text=reply.text, buttons=reply.buttons_as_dicts())
+        events += _answer_events(reply)
+    last, feedback_events = _feedback_step(tracker, replies[-1])
+    dispatcher.utter_message(text=last.text, buttons=last.buttons_as_dicts())
+    return events + _answer_events(replies[-1]) + feedback_events
+
+
+def _latest(tracker: Tracker) -> Dict[str, Any]:
+    return tracker.latest_message or {}
 
 
 def _intent(tracker: Tracker) -> str:
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+    return (_latest(tracker).get("intent") or {}).get("name") or ""
+
+
+def _subject(tracker: Tracker) -> Subject:
+    msg = _latest(tracker)
+    return subject_of(KB, msg.get("text"), msg.get("entities") or [], tracker.get_slot(v.SLOT_CREDENTIAL), FINDER)
+
+
+def _attribute_reply(subject: Subject, attribute: str) -> answers.Reply:
+    if subject.unknown:
+        return answers.unknown_answer(KB, subject.unknown, attribute, subject.kinds)
+    if subject.topics and not subject.credentials:
+        return answers.topic_answer(KB, subject.topics[0], attribute)
+    return answers.attribute_answer(KB, attribute, subject.credentials, subject.kinds)
+
+
+def _with_second_part(tracker: Tracker, subject: Subject, first: answers.Reply,
+                      answered: Optional[str] = None) -> List[answers.Reply]:
+    """A two-part question ("does it expire and what does it cost?") gets both parts."""
+    other = second_attribute(KB, _latest(tracker).get("text"), answered)
+    if other is None:
+        return [first]
+    return [first, _attribute_reply(subject, other)]
 
 
 # intents answered with a general FAQ topic
-FAQ_FOR_INTENT = {"get_advice": "which_to_choose"}
+FAQ_FOR_INTENT = {v.GET_ADVICE: "which_to_choose"}
 
 
 class ActionAnswerFaq(Action):
@@ -99,11 +147,12 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         intent = _intent(tracker)
-        topic = FAQ_FOR_INTENT.get(intent, intent.removeprefix("faq_"))
+        topic = FAQ_FOR_INTENT.get(intent) or v.faq_topic(intent)
         if topic not in KB.faq:
             dispatcher.utter_message(response="utter_default")
             return []
-        return _send(dispatcher, tracker, answers.faq_answer(KB, topic))
+        replies = _with_second_part(tracker, _subject(tracker), answers.faq_answer(KB, topic))
+        return _send(dispatcher, tracker, *replies)
 
 
 class ActionAnswerAttribute(Action):
@@ -111,14 +160,13 @@ class ActionAnswerAttribute(Action):
         return "action_answer_attribute"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        attribute = answers.INTENT_ATTRIBUTE.get(_intent(tracker))
+        attribute = v.INTENT_ATTRIBUTE.get(_intent(tracker))
         if attribute is None:
             dispatcher.utter_message(response="utter_default")
             return []
         subject = _subject(tracker)
-        if subject.unknown:
-            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, attribute))
-        return _send(dispatcher, tracker, answers.attribute_answer(KB, attribute, subject.credentials, subject.kinds))
+        replies = _with_second_part(tracker, subject, _attribute_reply(subject, attribute), attribute)
+        return _send(dispatcher, tracker, *replies)
 
 
 class ActionAnswerKind(Action):
@@ -128,10 +176,17 @@ class ActionAnswerKind(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         subject = _subject(tracker)
         if subject.unknown:
-            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown))
+            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
+        if subject.topics and not subject.credentials:
+            return _send(dispatcher, tracker, answers.topic_kind_answer(KB, subject.topics[0]))
         if not subject.credentials:
             return _send(dispatcher, tracker, answers.faq_answer(KB, "same_as_certification"))
         return _send(dispatcher, tracker, answers.kind_answer(KB, subject.credentials[0], subject.kinds))
+
+
+# "what is a certificate?" and the like: the FAQ that defines the kind
+KIND_DEFINITION = {"micro_credential": "what_is", "certificate": "what_is_certificate",
+                   "certification": "what_is_certification"}
 
 
 class ActionCredentialOverview(Action):
@@ -141,13 +196,15 @@ class ActionCredentialOverview(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         subject = _subject(tracker)
         if subject.unknown:
-            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown))
+            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
         if subject.credentials:
             return _send(dispatcher, tracker, answers.overview(KB, subject.credentials[0]))
-        if "certificate" in subject.kinds and "micro_credential" not in subject.kinds:
-            return _send(dispatcher, tracker, answers.compare_kinds(KB))
-        if subject.kinds:
-            return _send(dispatcher, tracker, answers.faq_answer(KB, "what_is"))
+        if subject.topics:
+            return _send(dispatcher, tracker, answers.topic_answer(KB, subject.topics[0]))
+        if len(subject.kinds) == 1:
+            return _send(dispatcher, tracker, answers.faq_answer(KB, KIND_DEFINITION[subject.kinds[0]]))
+        if len(subject.kinds) > 1:
+            return _send(dispatcher, tracker, answers.compare(KB, (), subject.kinds))
         return _send(dispatcher, tracker, answers.list_credentials(KB, subject.fields))
 
 
@@ -158,19 +215,14 @@ class ActionCompare(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         subject = _subject(tracker)
         if subject.unknown:
-            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown))
+            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
         creds = list(subject.credentials)
-        remembered = _subject_from_slot(tracker)
-        if len(creds) == 1 and not subject.kinds and remembered and remembered != creds[0]:
-            creds = [remembered, creds[0]]  # "how does it compare to Kubernetes?"
-        if not creds and remembered and len(subject.kinds) < 2:
+        remembered = subject.remembered
+        if not subject.from_context and len(creds) == 1 and not subject.kinds and remembered and remembered != creds[0]:
+            creds = [remembered, creds[0]]  # "how does it compare to the CPA?"
+        if not creds and remembered and len(subject.kinds) < 2 and not subject.topics:
             creds = [remembered]  # "how does that compare to a micro-credential?"
         return _send(dispatcher, tracker, answers.compare(KB, creds, subject.kinds))
-
-
-def _subject_from_slot(tracker: Tracker) -> Optional[str]:
-    s = subject_of(KB, None, [], tracker.get_slot("credential"))
-    return s.credentials[0] if s.credentials else None
 
 
 class ActionListCredentials(Action):
@@ -178,90 +230,97 @@ class ActionListCredentials(Action):
         return "action_list_credentials"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        msg = tracker.latest_message or {}
+        msg = _latest(tracker)
         subject = subject_of(KB, msg.get("text"), msg.get("entities") or [], None)
-        return _send(dispatcher, tracker, answers.list_credentials(KB, subject.fields, subject.kinds))
+        fields = subject.fields or tuple(f for t in subject.topics for f in KB.topics[t].fields[:1])
+        return _send(dispatcher, tracker, answers.list_credentials(KB, fields, subject.kinds))
+
+
+class ActionMoreDetail(Action):
+    """"Tell me more", "More detail", "Full comparison": the rest of the last answer."""
+
+    def name(self) -> Text:
+        return "action_more_detail"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        reply = answers.more_detail(KB, tracker.get_slot(v.SLOT_LAST_SUBJECT))
+        if reply is None:
+            dispatcher.utter_message(response="utter_more_what")
+            return []
+        return _send(dispatcher, tracker, reply)
 
 
 # --------------------------------------------------------------------------
-# the advice form: goal, field, time available, budget
+# the advice form: only the goal is asked for; field, time and budget are taken
+# from whatever the user says, and refine the advice when they come
 
-ADVICE_SLOTS = ("goal", "field", "time_available", "budget")
 
 # While the form is open, messages classified as one of these are questions to
 # answer (the form then resumes), not answers to the form's questions.
-QUESTION_INTENTS = frozenset({
-    "help", "bot_challenge", "compare", "ask_overview", "ask_kind", "list_credentials",
-    "greet", "goodbye", "thank", "stop",
-})
+QUESTION_INTENTS = frozenset(
+    {v.HELP, v.BOT_CHALLENGE, v.GREET, v.GOODBYE, v.THANK, v.STOP, v.MORE_DETAIL, v.OTHER_LANGUAGE}
+    | set(v.CREDENTIAL_INTENTS)
+)
 
 
 def _is_form_answer(tracker: Tracker) -> bool:
-    msg = tracker.latest_message or {}
     intent = _intent(tracker)
-    text = msg.get("text") or ""
-    if intent.startswith("faq_") or intent in QUESTION_INTENTS:
+    text = _latest(tracker).get("text") or ""
+    if intent.startswith(v.FAQ_PREFIX) or intent in QUESTION_INTENTS:
         return False
-    if intent.startswith("ask_") and "?" in text:
+    if intent in v.ATTRIBUTE_INTENTS and "?" in text:
         return False
     return True
 
 
-def _text(tracker: Tracker) -> str:
-    text = (tracker.latest_message or {}).get("text") or ""
-    return text if not text.startswith("/") else _payload_value(tracker)
+def _payload_values(tracker: Tracker) -> Dict[str, str]:
+    """Button payloads such as /get_advice{"budget":"low"} carry answers as entities."""
+    out: Dict[str, str] = {}
+    for ent in _latest(tracker).get("entities") or []:
+        if isinstance(ent, dict) and ent.get("entity") in v.ADVICE_SLOTS and isinstance(ent.get("value"), str):
+            out[ent["entity"]] = ent["value"]
+    return out
 
 
-def _payload_value(tracker: Tracker) -> str:
-    """Button payloads such as /inform{"goal":"upskill"} carry the answer as an entity."""
-    for ent in (tracker.latest_message or {}).get("entities") or []:
-        if isinstance(ent, dict) and ent.get("entity") in ADVICE_SLOTS and isinstance(ent.get("value"), str):
-            return ent["value"]
-    return ""
+def advice_slots_from(tracker: Tracker, asking_field: bool = False) -> Dict[str, Any]:
+    """Goal, field, time and budget as far as the latest message gives them."""
+    if not _is_form_answer(tracker):
+        return {}
+    msg = _latest(tracker)
+    given = _payload_values(tracker)
+    text = msg.get("text") or ""
+    words = "" if text.startswith("/") else text
+    found: Dict[str, Any] = {}
+    goal = parse_goal(given.get(v.SLOT_GOAL) or words)
+    if goal:
+        found[v.SLOT_GOAL] = goal
+    m = mentions_from_entities(KB, msg.get("entities") or [])
+    if m.fields:
+        found[v.SLOT_FIELD] = m.fields[0]
+    elif m.credentials:
+        found[v.SLOT_FIELD] = KB.credentials[m.credentials[0]].fields[0]
+    elif given.get(v.SLOT_FIELD):
+        found[v.SLOT_FIELD] = clean_mention(given[v.SLOT_FIELD], 40)
+    elif asking_field and words.strip():
+        found[v.SLOT_FIELD] = clean_mention(words, 40)  # a field the file doesn't know: the user's words
+    time = parse_time(given.get(v.SLOT_TIME) or words)
+    if time:
+        found[v.SLOT_TIME] = time
+    budget = parse_budget(given.get(v.SLOT_BUDGET) or words)
+    if budget:
+        found[v.SLOT_BUDGET] = budget
+    return found
 
 
 class ValidateAdviceForm(FormValidationAction):
-    """Fills the advice form from whatever the user says, including the first
-    message ("I'm switching into data analytics") and later changes of mind."""
+    """The form asks only for the goal, and only when nothing said gives it;
+    everything else the user says fills field, time and budget as well."""
 
     def name(self) -> Text:
         return "validate_advice_form"
 
     async def extract_goal(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if not _is_form_answer(tracker):
-            return {}
-        goal = parse_goal(_text(tracker))
-        return {"goal": goal} if goal else {}
-
-    async def extract_field(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if not _is_form_answer(tracker):
-            return {}
-        msg = tracker.latest_message or {}
-        m = mentions_from_entities(KB, msg.get("entities") or [])
-        if m.fields:
-            return {"field": m.fields[0]}
-        if m.credentials:
-            return {"field": KB.credentials[m.credentials[0]].fields[0]}
-        value = _payload_value(tracker)
-        if value:
-            return {"field": clean_mention(value, 40)}
-        text = msg.get("text") or ""
-        if tracker.get_slot("requested_slot") == "field" and text.strip() and not text.startswith("/"):
-            # a field the knowledge file doesn't know ("nursing"): keep the user's words
-            return {"field": clean_mention(text, 40)}
-        return {}
-
-    async def extract_time_available(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if not _is_form_answer(tracker):
-            return {}
-        value = parse_time(_text(tracker))
-        return {"time_available": value} if value else {}
-
-    async def extract_budget(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if not _is_form_answer(tracker):
-            return {}
-        value = parse_budget(_text(tracker))
-        return {"budget": value} if value else {}
+        return advice_slots_from(tracker)
 
 
 def _named_since_advice_started(tracker: Tracker) -> List[str]:
@@ -271,9 +330,18 @@ def _named_since_advice_started(tracker: Tracker) -> List[str]:
             continue
         parse = event.get("parse_data") or {}
         named = list(mentions_from_entities(KB, parse.get("entities") or []).credentials) + named
-        if (parse.get("intent") or {}).get("name") == "get_advice":
+        if (parse.get("intent") or {}).get("name") == v.GET_ADVICE:
             break
     return named
+
+
+def _advice(tracker: Tracker, slots: Dict[str, Any]) -> answers.Reply:
+    field_value = slots.get(v.SLOT_FIELD)
+    field_id = field_value if field_value in KB.fields else None
+    return advice_reply(
+        KB, slots[v.SLOT_GOAL], field_id, slots.get(v.SLOT_TIME), slots.get(v.SLOT_BUDGET),
+        _named_since_advice_started(tracker), field_text=None if field_id else field_value,
+    )
 
 
 class ActionGiveAdvice(Action):
@@ -281,40 +349,62 @@ class ActionGiveAdvice(Action):
         return "action_give_advice"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        goal = tracker.get_slot("goal")
-        if goal not in GOALS:
+        slots = {s: tracker.get_slot(s) for s in v.ADVICE_SLOTS}
+        if slots[v.SLOT_GOAL] not in GOALS:
             dispatcher.utter_message(response="utter_default")
             return []
-        field_value = tracker.get_slot("field")
-        field_id = field_value if field_value in KB.fields else None
-        reply = advice_reply(
-            KB, goal, field_id, tracker.get_slot("time_available"), tracker.get_slot("budget"),
-            _named_since_advice_started(tracker), field_text=None if field_id else field_value,
-        )
-        events = _send(dispatcher, tracker, reply)
-        return events + [SlotSet(s, None) for s in ADVICE_SLOTS]
+        # the answers stay, so "I have little time" or a budget button refines this advice
+        return _send(dispatcher, tracker, _advice(tracker, slots))
+
+
+class ActionInform(Action):
+    """A bare answer ("a few weeks", "under $200"): after advice it refines the
+    advice; otherwise the assistant asks what the user would like to know."""
+
+    def name(self) -> Text:
+        return "action_inform"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        goal = tracker.get_slot(v.SLOT_GOAL)
+        if tracker.get_slot(v.SLOT_LAST_TOPIC) != v.TOPIC_ADVICE or goal not in GOALS:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        slots = {s: tracker.get_slot(s) for s in v.ADVICE_SLOTS}
+        found = advice_slots_from(tracker)
+        slots.update(found)
+        events: List[EventType] = [SlotSet(k, val) for k, val in found.items()]
+        return events + _send(dispatcher, tracker, _advice(tracker, slots))
 
 
 # --------------------------------------------------------------------------
-# not sure what was asked: did you mean ...?
+# not sure what was asked: the article's passage, did you mean ...?, or honest fallback
 
 
 class ActionDisambiguate(Action):
-    """Runs on nlu_fallback: the honest out-of-scope reply, or "Did you mean ...?"."""
+    """Runs on nlu_fallback: the article's own passage when one is close enough,
+    else "Did you mean ...?", else the honest out-of-scope reply."""
 
     def name(self) -> Text:
         return "action_disambiguate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        msg = tracker.latest_message or {}
-        decision = decide(KB, msg.get("intent_ranking") or [], msg.get("entities") or [])
+        msg = _latest(tracker)
+        entities = msg.get("entities") or []
+        events: List[EventType] = []
+        named = mentions_from_entities(KB, entities).credentials
+        if named:  # remembered for the follow-up ("does it expire?") whatever is chosen now
+            events.append(SlotSet(v.SLOT_CREDENTIAL, KB.credentials[named[0]].name))
+        decision = decide(KB, msg.get("intent_ranking") or [], entities)
+        hits = [] if decision.action == "did_you_mean" and named else PASSAGES.answer(msg.get("text") or "")
+        if hits:
+            return events + _send(dispatcher, tracker, answers.passage_answer(KB, [h.passage for h in hits]))
         if decision.action == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
         elif decision.action == "not_understood":
             dispatcher.utter_message(response="utter_default")
         else:
             dispatcher.utter_message(response="utter_did_you_mean", buttons=[b.as_dict() for b in decision.buttons])
-        return [SlotSet("last_topic", f"fallback/{decision.action}")]
+        return events + [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}{decision.action}")]
 
 
 class ActionSomethingElse(Action):
@@ -346,24 +436,24 @@ class ActionFeedback(Action):
         return "action_feedback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        msg = tracker.latest_message or {}
+        msg = _latest(tracker)
         comment = feedback.comment_text(msg.get("text"))
-        if tracker.get_slot("awaiting_comment") and comment:
+        if tracker.get_slot(v.SLOT_AWAITING_COMMENT) and comment:
             # typed words about the answer right after a 👎 ("the answer was too long"): the comment
             dispatcher.utter_message(text=feedback.THANKS_COMMENT)
-            return [SlotSet("feedback_comment", comment), SlotSet("awaiting_comment", None)]
+            return [SlotSet(v.SLOT_FEEDBACK_COMMENT, comment), SlotSet(v.SLOT_AWAITING_COMMENT, None)]
         rating = feedback.rating_of(msg.get("text"), msg.get("entities") or [])
         events: List[EventType] = [
-            SlotSet("feedback_topic", tracker.get_slot("last_topic")),
-            SlotSet("feedback_value", rating),
-            SlotSet("answers_since_feedback", 0.0),
+            SlotSet(v.SLOT_FEEDBACK_TOPIC, tracker.get_slot(v.SLOT_LAST_TOPIC)),
+            SlotSet(v.SLOT_FEEDBACK_VALUE, rating),
+            SlotSet(v.SLOT_ANSWERS_SINCE_FEEDBACK, 0.0),
         ]
         if rating == feedback.DOWN:
             dispatcher.utter_message(text=feedback.ASK_COMMENT)
-            events.append(SlotSet("awaiting_comment", True))
+            events.append(SlotSet(v.SLOT_AWAITING_COMMENT, True))
         else:
             dispatcher.utter_message(text=feedback.THANKS_UP)
-            events.append(SlotSet("awaiting_comment", None))
+            events.append(SlotSet(v.SLOT_AWAITING_COMMENT, None))
         return events
 
 
@@ -374,10 +464,10 @@ class ActionFeedbackComment(Action):
         return "action_feedback_comment"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        comment = feedback.comment_text((tracker.latest_message or {}).get("text"))
-        events: List[EventType] = [SlotSet("awaiting_comment", None)]
+        comment = feedback.comment_text(_latest(tracker).get("text"))
+        events: List[EventType] = [SlotSet(v.SLOT_AWAITING_COMMENT, None)]
         if comment is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return events
         dispatcher.utter_message(text=feedback.THANKS_COMMENT)
-        return [SlotSet("feedback_comment", comment)] + events
+        return [SlotSet(v.SLOT_FEEDBACK_COMMENT, comment)] + events

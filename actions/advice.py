@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from actions.answers import Button, Reply, payload
+from actions.answers import Button, Reply, cite_refs, payload
 from actions.knowledge import Credential, Knowledge
 
 GOALS: Tuple[str, ...] = ("career_change", "upskill", "advance", "stay_current")
@@ -29,15 +29,16 @@ GOAL_LABELS = {
     "stay_current": "staying current in your field",
 }
 
-# Cost band edge from the article's table: micro-credentials "free to a few
-# hundred dollars", certificates "hundreds to thousands".
-LOW_BUDGET_MAX_DOLLARS = 300
+# The article's table: micro-credentials cost "free to a few hundred dollars",
+# certificates "hundreds to thousands". An amount in the hundreds is the first
+# band; thousands are the second. The reply never names a cut-off of its own.
+LOW_BUDGET_MAX_DOLLARS = 999
 
 _GOAL_PATTERNS: Sequence[Tuple[str, str]] = (
-    ("career_change", r"\b(switch\w*|chang\w* (my )?(career|job|field)s?|career (change|switch|transition)|transition\w*|break(ing)? into|get(ting)? into|new (career|field)|move into|moving into|pivot\w*|retrain\w*|reskill\w*)\b"),
-    ("advance", r"\b(promot\w*|advanc\w*|move up|moving up|climb\w*|get ahead|raise|senior|leadership|step up|next level)\b"),
+    ("career_change", r"\b(switch\w*|chang\w* (my )?(career|job|field)s?|career (change|switch|transition)|transition\w*|break(ing)? into|get(ting)? into|new (career|field)|move into|moving into|pivot\w*|retrain\w*|reskill\w*|becom\w* (a|an) \w+|want to be (a|an) \w+|enter(ing)? (the )?\w+ (field|profession)|start(ing)? (a )?career)\b"),
+    ("advance", r"\b(promot\w*|advanc\w*|move up|moving up|climb\w*|get ahead|raise|salary|pay (rise|increase|bump)|earn more|senior|leadership|step up|next level)\b"),
     ("stay_current", r"\b(stay\w* (current|up[- ]to[- ]date|relevant|sharp)|keep\w* up|up[- ]to[- ]date|refresh\w*|continuing education|cpd|ceu)\b"),
-    ("upskill", r"\b(upskill\w*|(for|in|at) (my|our) (job|work|role|team)|current (job|role|position)|skill gap|learn (a|one|some) (skill|tool)|need \w+ for (my )?(job|work)|at work|better at)\b"),
+    ("upskill", r"\b(upskill\w*|(for|in|at) (my|our) (job|work|role|team)|current (job|role|position)|skill gap|learn (a|one|some) (skill|tool)|need \w+ for (my )?(job|work)|at work|better at|deadline|for a project|new tool)\b"),
 )
 
 
@@ -117,46 +118,102 @@ def parse_budget(text: str) -> Optional[str]:
 
 @dataclass(frozen=True)
 class Recommendation:
-    kind: str  # "certificate" or "micro_credential"
+    kind: str  # "certificate", "micro_credential", or "degree" (a regulated profession: degree and licence first)
     stack: bool  # suggest stacking micro-credentials towards a certificate
-    credentials: Tuple[str, ...]  # ids, best first, at most three
+    credentials: Tuple[str, ...]  # ids, best fit first, at most three
     reason: str
+    sources: Tuple[str, ...] = ("article#choose",)
 
 
-def choose_kind(goal: str, time: Optional[str], budget: Optional[str]) -> Tuple[str, bool, str]:
-    """The article's reasoning: which kind fits, whether to stack, and why."""
+def _constraint(time: Optional[str], budget: Optional[str]) -> str:
+    if time == "short" and budget == "low":
+        return "little time and a small budget"
+    return "little time" if time == "short" else "a small budget"
+
+
+def choose_kind(goal: str, time: Optional[str], budget: Optional[str],
+                field: Optional[str] = None, regulated: bool = False) -> Tuple[str, bool, str, Tuple[str, ...]]:
+    """The article's reasoning: which kind fits, whether to stack, why, and the sections it rests on."""
     constrained = time == "short" or budget == "low"
+    if regulated and goal == "career_change":
+        return ("degree", False,
+                "The article is clear that regulated professions (its examples: a doctor, a civil engineer) need a "
+                "full, accredited degree and often a professional licence; micro-credentials are not designed to "
+                "replace that, however short your time or budget. Check the licensing body for the field.",
+                ("article#compete",))
+    if regulated:
+        return ("micro_credential", False,
+                "Once you hold the degree and licence your field requires, micro-credentials are an efficient way "
+                "to keep learning, which the article calls important in fields like healthcare and engineering.",
+                ("article#changing", "article#compete"))
+    if field == "teaching" and goal in ("advance", "stay_current", "upskill"):
+        return ("micro_credential", False,
+                "For teachers, the NEA's view (as the article reports it) is that micro-credentials show the "
+                "continuous learning that supports career progression, salary increases and leadership roles, "
+                "without another full degree.",
+                ("article#nea",))
+    if goal == "career_change" and field == "tech":
+        return ("micro_credential", True,
+                "For web and software work, the article says a series of well-regarded micro-credentials might get "
+                "you in faster than a four-year degree, especially paired with a strong portfolio of your own work. "
+                "A certificate programme is the broader route if you want deeper foundations.",
+                ("article#compete", "article#choose"))
     if goal == "career_change":
         if constrained:
             return ("micro_credential", True,
-                    "A career change usually calls for the broad foundations of a certificate, but with "
-                    f"{'little time' if time == 'short' else 'a small budget'} the quicker, cheaper route is a series of "
-                    "related micro-credentials, which some institutions let you stack towards a certificate later.")
+                    "A career change usually calls for the broad foundations of a certificate programme, but with "
+                    f"{_constraint(time, budget)} the quicker route is a series of related micro-credentials "
+                    "(often free to a few hundred dollars), which some institutions let you stack towards a "
+                    "certificate later.", ("article#choose", "article#table"))
         return ("certificate", False,
-                "For a career change the article points to a traditional certificate: it goes deeper and gives the broad, "
-                "recognised grounding a new field expects.")
+                "For a career change the article points to a traditional certificate programme: weeks to months of "
+                "structured study giving the broad grounding a new field expects.", ("article#choose",))
     if goal == "advance":
         if constrained:
             return ("micro_credential", True,
-                    "To move up with limited time or money, micro-credentials show the specific skills a next role needs, "
-                    "and several related ones can add up to a larger credential.")
+                    f"To move up with {_constraint(time, budget)}, micro-credentials show the specific skills a next "
+                    "role needs, and several related ones can add up to a larger credential.",
+                    ("article#choose", "article#table"))
         return ("certificate", False,
-                "Career advancement and specialised knowledge are what the article credits traditional certificates with, "
-                "and you have the time and budget for one.")
+                "The article credits traditional certificates with career advancement and specialised knowledge, "
+                "and you have the time and budget for one.", ("article#table",))
     if goal == "upskill":
         return ("micro_credential", False,
-                "For a targeted skill gap the article recommends micro-credentials: hours to days, often free to a few "
-                "hundred dollars, and immediately applicable.")
+                "For a targeted skill gap the article recommends micro-credentials: hours to days, often free to a "
+                "few hundred dollars, and usable straight away.", ("article#choose", "article#table"))
     return ("micro_credential", False,
-            "To stay current the article recommends micro-credentials: they are the efficient way to keep skills up to "
-            "date throughout a career.")
+            "To stay current the article recommends micro-credentials: an efficient way to keep your skills up to "
+            "date throughout a career.", ("article#choose", "article#changing"))
+
+
+def _fit(cred: Credential, field: Optional[str], kind: str, order: int) -> Tuple[int, int, int]:
+    """Lower is better: the field is the credential's main one, then any of its fields; the
+    recommended kind first; then the article's order (never the name)."""
+    if field and cred.fields and cred.fields[0] == field:
+        field_rank = 0
+    elif field and field in cred.fields:
+        field_rank = 1
+    else:
+        field_rank = 2
+    return (field_rank, 0 if cred.kind == kind else 1, order)
 
 
 def _pick(kb: Knowledge, field: Optional[str], kind: str, named: Sequence[str]) -> Tuple[str, ...]:
     picked: List[str] = [c for c in named if c in kb.credentials]
-    in_field = [c for c in kb.credentials.values() if field and field in c.fields]
-    ranked = sorted(in_field, key=lambda c: (c.kind != kind, c.id))
-    for c in ranked:
+    if field is None:
+        return tuple(picked[:3])
+    order = {cid: i for i, cid in enumerate(kb.credentials)}
+    candidates = [c for c in kb.credentials.values() if field in c.fields]
+    if kind == "degree":
+        # only the profession's own certification (e.g. the CPA), never a micro-credential as a way in
+        candidates = [c for c in candidates if c.kind == "certification"]
+    else:
+        same_kind = [c for c in candidates if c.kind == kind]
+        # a credential whose main field is another one (a classroom course for a developer) only
+        # when nothing of the field itself is there
+        main = [c for c in same_kind if c.fields[0] == field]
+        candidates = main or same_kind or [c for c in candidates if c.fields[0] == field]
+    for c in sorted(candidates, key=lambda c: _fit(c, field, kind, order[c.id])):
         if c.id not in picked:
             picked.append(c.id)
     return tuple(picked[:3])
@@ -173,8 +230,20 @@ def recommend(
     """Pure recommendation: goal x field x constraints -> kind, credentials, reason."""
     if goal not in GOALS:
         raise ValueError(f"unknown goal {goal!r}")
-    kind, stack, reason = choose_kind(goal, time, budget)
-    return Recommendation(kind, stack, _pick(kb, field if field in kb.fields else None, kind, named), reason)
+    field_id = field if field in kb.fields else None
+    regulated = bool(field_id and kb.fields[field_id].regulated)
+    kind, stack, reason, sources = choose_kind(goal, time, budget, field_id, regulated)
+    return Recommendation(kind, stack, _pick(kb, field_id, kind, named), reason, sources)
+
+
+def _headline(rec: Recommendation, goal: str, field_label: Optional[str]) -> str:
+    goal_words = GOAL_LABELS[goal] + (f" in {field_label}" if field_label and goal != "career_change" else "")
+    if goal == "career_change" and field_label:
+        goal_words = f"moving into {field_label}"
+    if rec.kind == "degree":
+        return f"For {goal_words}: a degree and licence first, not micro-credentials."
+    what = "a traditional certificate programme" if rec.kind == "certificate" else "micro-credentials"
+    return f"For {goal_words}, I'd suggest {what}" + (", which can stack towards a certificate." if rec.stack else ".")
 
 
 def advice_reply(
@@ -186,24 +255,28 @@ def advice_reply(
     named: Sequence[str] = (),
     field_text: Optional[str] = None,
 ) -> Reply:
+    """The recommendation in at most 700 characters, with buttons to refine it."""
     rec = recommend(kb, goal, field, time, budget, named)
-    kind_word = "a traditional certificate" if rec.kind == "certificate" else "micro-credentials"
-    lines = [f"For {GOAL_LABELS[goal]}, I'd suggest {kind_word}" + (", stacked towards a certificate." if rec.stack else ".")]
-    lines.append(rec.reason)
+    field_label = kb.fields[field].label if field in kb.fields else field_text
+    lines = [_headline(rec, goal, field_label), rec.reason]
     if rec.credentials:
-        where = kb.fields[field].label if field in kb.fields else "what you named"
-        lines.append(f"From the article, for {where}:")
-        for cid in rec.credentials:
-            c: Credential = kb.credentials[cid]
-            lines.append(f"• {c.name} ({kb.kinds[c.kind].label})")
-        if all(kb.credentials[c].kind != rec.kind for c in rec.credentials):
-            lines.append(f"(The article names no {kb.kinds[rec.kind].plural} in this field, so these are the closest it mentions.)")
+        names = ", ".join(kb.credentials[c].name for c in rec.credentials)
+        lines.append(f"The article names: {names}.")
+    elif field_label and rec.kind != "degree":
+        lines.append(f"The article doesn't name a specific one for {field_label}; compare the issuer, duration, "
+                     "cost and expiry before you choose.")
+    missing = [w for w, value in (("field", field_label), ("time", time), ("budget", budget)) if not value]
+    if missing and rec.kind != "degree":
+        lines.append(f"Tell me your {' or '.join(missing)} and I'll refine this.")
+    lines.append(cite_refs(kb, rec.sources))
+    buttons: List[Button] = [Button(f"About {kb.credentials[c].name}", payload("ask_overview", credential=c))
+                             for c in rec.credentials[:2]]
+    if rec.kind != "degree":
+        if not time:
+            buttons.append(Button("I have little time", payload("get_advice", time_available="short")))
+        if not budget:
+            buttons.append(Button("My budget is small", payload("get_advice", budget="low")))
     else:
-        what = field_text or (kb.fields[field].label if field in kb.fields else "your field")
-        lines.append(f"The article names no specific credentials for {what}, so I can't name one without guessing. "
-                     "Look for ones from a university, a professional body or a recognised platform, and check their "
-                     "duration, cost and whether they expire with the issuer.")
-    lines.append("Source: the article, sections \"Certificates vs. Micro-Credentials and Which to Use\" and its comparison table.")
-    buttons = [Button(f"About {kb.credentials[c].name}", payload("ask_overview", credential=c)) for c in rec.credentials[:2]]
+        buttons.append(Button("Doctors, engineers, licensed jobs", payload("faq_regulated_professions")))
     buttons.append(Button("Certificate vs micro-credential", payload("compare")))
-    return Reply("\n".join(lines), tuple(buttons), topic="advice")
+    return Reply("\n".join(lines), tuple(buttons), topic="advice", more="faq:which_to_choose")

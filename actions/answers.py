@@ -3,41 +3,31 @@
 Pure functions: knowledge + what was asked -> :class:`Reply` (text and
 buttons). No Rasa here; the action classes in ``actions.actions`` only call
 these and send the result.
+
+Every reply is short first (a chat bubble), with the rest on request ("More
+detail", "Full comparison", or "tell me more"): each reply carries a
+``more`` key, remembered in the conversation, that :func:`more_detail` turns
+into the longer answer. No reply opens with a bare "Yes" or "No": a question
+routed here by a near miss must not be told something false.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.knowledge import ATTRIBUTES, Credential, Fact, Knowledge
+from actions import vocabulary as v
+from actions.knowledge import ATTRIBUTES, Credential, Fact, Knowledge, Passage, Topic
 
-# Button titles for follow-up intents.
-FOLLOW_UP_TITLES: Dict[str, str] = {
-    "faq_employers_care": "Do employers care?",
-    "faq_same_as_certification": "Same as a certification?",
-    "faq_what_is": "What is a micro-credential?",
-    "faq_which_to_choose": "Which should I choose?",
-    "faq_higher_education": "Effect on universities",
-    "faq_trends": "How they are changing learning",
-    "faq_replace_degrees": "Will they replace degrees?",
-    "faq_teachers": "For teachers",
-    "ask_scope": "What does it cover?",
-    "ask_duration": "How long does it take?",
-    "ask_cost": "How much does it cost?",
-    "ask_issuer": "Who issues it?",
-    "ask_format": "What is the format?",
-    "ask_career_impact": "Career impact",
-    "ask_expiry": "Do they expire?",
-    "ask_stackable": "Do they stack?",
-    "compare": "Certificate vs micro-credential",
-    "list_credentials": "Examples by field",
-    "get_advice": "Advice for my situation",
-}
+# Limits for a chat bubble (tests/test_answers_length.py checks every answer).
+FAQ_MAX_CHARS = 450
+COMPARE_MAX_CHARS = 900
+ADVICE_MAX_CHARS = 700
+SILENT_PREFIX = "The article doesn't"
 
-ATTRIBUTE_INTENT: Dict[str, str] = {a: f"ask_{a}" for a in ATTRIBUTES}
-INTENT_ATTRIBUTE: Dict[str, str] = {v: k for k, v in ATTRIBUTE_INTENT.items()}
+MORE_DETAIL_TITLE = v.BUTTON_TITLES[v.MORE_DETAIL]
+FULL_COMPARISON_TITLE = "Full comparison"
 
 
 @dataclass(frozen=True)
@@ -56,6 +46,7 @@ class Reply:
     credential: Optional[str] = None  # canonical name to remember for follow-ups, if any
     topic: Optional[str] = None  # what was answered, for feedback and reports
     unknown: Optional[str] = None  # a credential name the knowledge file doesn't know, for reports
+    more: Optional[str] = None  # what "tell me more" continues (see more_detail)
 
     def buttons_as_dicts(self) -> List[Dict[str, str]]:
         return [b.as_dict() for b in self.buttons]
@@ -67,22 +58,104 @@ def payload(intent: str, **entities: str) -> str:
     return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
 
 
-def cite(kb: Knowledge, fact: Fact) -> str:
-    src_id, _, section = fact.source.partition("#")
-    if src_id == "article":
-        return f"Source: the article, section \"{kb.sources['article'].sections[section]}\"."
-    src = kb.sources[src_id]
-    return f"Source: {src.title}" + (f" ({src.url})." if src.url else ".")
+MORE_BUTTON = Button(MORE_DETAIL_TITLE, payload(v.MORE_DETAIL))
+
+
+# --------------------------------------------------------------------------
+# sources
+
+
+def cite(kb: Knowledge, *facts: Fact) -> str:
+    """"Source: …" naming the article by its title and sections, and each
+    public source with its URL and the date its facts hold for."""
+    article = kb.sources["article"]
+    sections: List[str] = []
+    public: Dict[str, Optional[str]] = {}
+    for fact in facts:
+        src_id, _, section = fact.source.partition("#")
+        if src_id == "article":
+            if section and article.sections[section] not in sections:
+                sections.append(article.sections[section])
+        else:
+            dates = [d for d in (public.get(src_id), fact.as_of) if d]
+            public[src_id] = max(dates) if dates else None
+    parts = []
+    if sections:
+        word = "section" if len(sections) == 1 else "sections"
+        parts.append(f"\"{article.title}\", {word} " + " and ".join(f"\"{s}\"" for s in sections))
+    for src_id, as_of in public.items():
+        src = kb.sources[src_id]
+        parts.append(src.title + (f" ({src.url})" if src.url else "") + (f", as of {as_of}" if as_of else ""))
+    return "Source: " + "; ".join(parts) + "."
+
+
+def cite_refs(kb: Knowledge, refs: Sequence[str]) -> str:
+    return cite(kb, *(Fact("", r) for r in refs))
+
+
+# --------------------------------------------------------------------------
+# small text helpers
 
 
 def _sentence(text: str) -> str:
     text = text.strip()
+    if not text:
+        return text
     text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
+    return text if text.endswith((".", "!", "?", ")")) else text + "."
 
 
-def _kind_label(kb: Knowledge, kind: str) -> str:
-    return kb.kinds[kind].label
+# sentence openers that may be lower-cased inside another sentence (never a name)
+_COMMON_OPENERS = frozenset(
+    "a an the some it its they there whether most many micro-credentials micro-credential certificate "
+    "certificates certifications certification this these".split()
+)
+
+
+def _lower_first(text: str) -> str:
+    first = text.split(" ", 1)[0].rstrip(",:;")
+    return text[:1].lower() + text[1:] if first.lower() in _COMMON_OPENERS else text
+
+
+def _asks(kb: Knowledge, attribute: str, name: str) -> str:
+    return kb.attributes[attribute].asks.format(name=name)
+
+
+def is_silent(fact: Fact) -> bool:
+    """The fact itself says the article doesn't cover this."""
+    return fact.text.startswith(SILENT_PREFIX)
+
+
+def short_name(cred: Credential) -> str:
+    """How a sentence names it: "the PMP" for "Project Management Professional (PMP)",
+    "the Certificate in Data Analytics"; a course's title as it is."""
+    if cred.name.endswith(")") and "(" in cred.name:
+        return "the " + cred.name[cred.name.rindex("(") + 1:-1]
+    if cred.kind != "micro_credential":
+        return "the " + cred.name
+    return cred.name
+
+
+def brief(fact: Fact, limit: int = 120) -> str:
+    """A table cell: the fact's `cell`, else its first clause (ending in "…" when cut)."""
+    if fact.cell:
+        return fact.cell
+    text = fact.text.rstrip(".")
+    for sep in ("; ", ": ", ", so ", " (", ", and "):
+        i = text.find(sep, 25)
+        if 0 < i <= limit:
+            return _lower_first(text[:i]) + "…"
+    if len(text) <= limit:
+        return _lower_first(text)
+    return _lower_first(text[:limit].rsplit(" ", 1)[0]) + "…"
+
+
+def _buttons(intents: Iterable[str]) -> Tuple[Button, ...]:
+    return tuple(Button(v.BUTTON_TITLES[i], payload(i)) for i in intents)
+
+
+def _more_key(kind: str, *args: str) -> str:
+    return ":".join((kind,) + tuple(args))
 
 
 # --------------------------------------------------------------------------
@@ -90,9 +163,17 @@ def _kind_label(kb: Knowledge, kind: str) -> str:
 
 
 def faq_answer(kb: Knowledge, topic_id: str) -> Reply:
+    """The short answer, its main source, and "More detail"."""
     topic = kb.faq[topic_id]
-    buttons = tuple(Button(FOLLOW_UP_TITLES[i], payload(i)) for i in topic.follow_ups)
-    return Reply(f"{topic.text}\n\n{cite(kb, Fact(topic.text, topic.source))}", buttons, topic=f"faq/{topic_id}")
+    text = f"{topic.short}\n{cite_refs(kb, topic.sources[:1])}"
+    buttons = (MORE_BUTTON,) + _buttons(topic.follow_ups[:3])
+    return Reply(text, buttons, topic=v.faq_topic_name(topic_id), more=_more_key("faq", topic_id))
+
+
+def faq_more(kb: Knowledge, topic_id: str) -> Reply:
+    topic = kb.faq[topic_id]
+    text = f"{topic.more}\n{cite_refs(kb, topic.sources)}"
+    return Reply(text, _buttons(topic.follow_ups), topic=v.faq_topic_name(topic_id))
 
 
 # --------------------------------------------------------------------------
@@ -102,26 +183,28 @@ def faq_answer(kb: Knowledge, topic_id: str) -> Reply:
 def credential_fact_text(kb: Knowledge, cred: Credential, attribute: str) -> str:
     """One attribute of one credential, honest about facts the article lacks."""
     fact = cred.facts[attribute]
-    label = kb.attributes[attribute]
     if fact.specific:
-        return f"{cred.name}, {label}: {fact.text}.\n{cite(kb, fact)}"
-    kind = _kind_label(kb, cred.kind)
-    return (
-        f"The article doesn't give the {label} of {cred.name} specifically. "
-        f"It is a {kind}, and for {kb.kinds[cred.kind].plural} in general the {label} is "
-        f"{fact.text}. Check with the issuer for the exact details.\n{cite(kb, fact)}"
-    )
+        return f"{_sentence(fact.text)}\n{cite(kb, fact)}"
+    kind = kb.kinds[cred.kind]
+    silent = f"{SILENT_PREFIX} say {_asks(kb, attribute, short_name(cred))}"
+    if is_silent(fact):
+        return f"{silent}, and it says nothing on this for {kind.plural} in general either. Check with the issuer.\n{cite(kb, fact)}"
+    return (f"{silent}. It is {kind.with_article}; for {kind.plural} in general the article says: "
+            f"{_lower_first(_sentence(fact.text))} Check with the issuer for the exact details.\n{cite(kb, fact)}")
 
 
 def general_text(kb: Knowledge, attribute: str, kinds: Sequence[str]) -> str:
-    label = kb.attributes[attribute]
-    lines = []
-    for kind in kinds:
-        fact = kb.general[attribute][kind]
-        lines.append(f"• {kb.kinds[kind].plural.capitalize()}: {fact.text}.")
-    sources = sorted({cite(kb, kb.general[attribute][k]) for k in kinds})
-    head = f"In general, the {label}:" if len(kinds) > 1 else f"In general, the {label} of {kb.kinds[kinds[0]].plural}:"
-    return "\n".join([head] + lines + sources)
+    """What the article says of one attribute for each kind asked about."""
+    facts = [kb.general[attribute][k] for k in kinds]
+    lines = [_sentence(f.text) for f in facts]
+    return "\n".join(lines + [cite(kb, *facts)])
+
+
+def _default_kinds(attribute: str) -> List[str]:
+    """Kinds to answer for when none is named: the article's comparison table's two."""
+    if attribute in ("expiry", "stackable"):
+        return ["micro_credential"]  # the article's FAQ and "which to use" answer these for micro-credentials
+    return ["micro_credential", "certificate"]
 
 
 def attribute_answer(
@@ -131,57 +214,101 @@ def attribute_answer(
     kinds: Sequence[str] = (),
 ) -> Reply:
     """Answer one attribute for what was named: credentials, kinds, or neither."""
-    label = kb.attributes[attribute]
     creds = [kb.credentials[c] for c in credentials]
+    topic = v.attribute_topic_name(attribute)
     if len(creds) >= 2:
-        lines = [f"{label.capitalize()}, side by side:"]
-        for cred in creds:
+        lines = [f"{kb.attributes[attribute].label.capitalize()}, side by side:"]
+        for cred in creds[:3]:
             fact = cred.facts[attribute]
-            note = "" if fact.specific else f" (general rule for a {_kind_label(kb, cred.kind)}; the article gives nothing specific)"
-            lines.append(f"• {cred.name}: {fact.text}{note}.")
-        lines.extend(sorted({cite(kb, c.facts[attribute]) for c in creds}))
-        return Reply("\n".join(lines), topic=f"attribute/{attribute}")
+            if fact.specific:
+                lines.append(f"• {_sentence(fact.text)}")
+            else:
+                cell = fact.cell or _lower_first(fact.text)
+                lines.append(f"• {cred.name}: the article doesn't say; for {kb.kinds[cred.kind].plural} in general, {cell}.")
+        lines.append(cite(kb, *(c.facts[attribute] for c in creds[:3])))
+        return Reply("\n".join(lines), topic=topic,
+                     more=_more_key("compare", ",".join(c.id for c in creds[:3]), ""))
     if len(creds) == 1:
         cred = creds[0]
         text = credential_fact_text(kb, cred, attribute)
-        others = [k for k in kinds if k != cred.kind]
-        if others:
-            text += "\n\n" + general_text(kb, attribute, others)
-        return Reply(text, _credential_buttons(cred, exclude=attribute), credential=cred.name, topic=f"attribute/{attribute}")
-    kinds = list(kinds) or ["micro_credential", "certificate"]
-    if attribute == "expiry" and kinds == ["micro_credential", "certificate"]:
-        kinds = ["micro_credential"]  # the article's FAQ answers this for micro-credentials
-    buttons = tuple(
-        Button(FOLLOW_UP_TITLES[i], payload(i))
-        for i in ("compare", "list_credentials", "faq_which_to_choose")
-    )
-    return Reply(general_text(kb, attribute, kinds), buttons, topic=f"attribute/{attribute}")
+        return Reply(text, credential_buttons(kb, cred, exclude=attribute), credential=cred.name, topic=topic,
+                     more=_more_key("overview", cred.id))
+    kinds = list(dict.fromkeys(kinds)) or _default_kinds(attribute)
+    buttons = _buttons((v.COMPARE, v.LIST_CREDENTIALS, v.faq_intent("which_to_choose")))
+    return Reply(general_text(kb, attribute, kinds), buttons, topic=topic,
+                 more=_more_key("compare", "", ",".join(kinds)))
 
 
-def _credential_buttons(cred: Credential, exclude: Optional[str] = None) -> Tuple[Button, ...]:
+def credential_buttons(kb: Knowledge, cred: Credential, exclude: Optional[str] = None) -> Tuple[Button, ...]:
     out = []
     for attr in ("expiry", "cost", "duration"):
         if attr != exclude:
-            intent = ATTRIBUTE_INTENT[attr]
-            out.append(Button(FOLLOW_UP_TITLES[intent].replace("they", "it").replace("Do it", "Does it"),
-                              payload(intent, credential=cred.id)))
-    other = "micro_credential" if cred.kind == "certificate" else "certificate"
-    out.append(Button(f"Compare with a {'micro-credential' if other == 'micro_credential' else 'certificate'}",
-                      payload("compare", credential=cred.id, kind=other)))
+            out.append(Button(kb.attributes[attr].question, payload(v.ATTRIBUTE_INTENT[attr], credential=cred.id)))
+    other = "micro_credential" if cred.kind != "micro_credential" else "certificate"
+    out.append(Button(f"Compare with {kb.kinds[other].with_article}",
+                      payload(v.COMPARE, credential=cred.id, kind=other)))
     return tuple(out)
 
 
-def unknown_answer(kb: Knowledge, mention: str, attribute: Optional[str] = None) -> Reply:
+def _kind_for_mention(kb: Knowledge, mention: str, kinds: Sequence[str]) -> List[str]:
+    """Which kinds' general rule fits an unknown product: the kind it names, else the table's two."""
+    if kinds:
+        return list(dict.fromkeys(kinds))
+    low = mention.lower()
+    if "certification" in low or low.endswith(" cert") or "certified" in low:
+        return ["certification"]
+    if "certificate" in low:
+        return ["certificate"]
+    if "badge" in low or "micro" in low:
+        return ["micro_credential"]
+    return ["micro_credential", "certificate"]
+
+
+def unknown_answer(kb: Knowledge, mention: str, attribute: Optional[str] = None, kinds: Sequence[str] = ()) -> Reply:
     """Honest answer for a credential the knowledge file doesn't know."""
-    known = ", ".join(sorted(c.name for c in kb.credentials.values())[:6])
-    lines = [f"I have no facts on \"{mention}\", so I won't guess about it."]
+    lines = [f"I have no facts on \"{mention}\": the article doesn't cover it, so I won't guess."]
+    kinds = _kind_for_mention(kb, mention, kinds)
     if attribute:
-        lines.append("What the article says in general:")
-        lines.append(general_text(kb, attribute, ["micro_credential", "certificate"]).split("\n", 1)[1])
-    lines.append("For the exact details, check with whoever issues it.")
-    lines.append(f"I do know about {known} and others: ask me \"which credentials do you know?\".")
-    return Reply("\n".join(lines), (Button("Examples by field", payload("list_credentials")),),
-                 topic="unknown_credential", unknown=mention)
+        facts = [kb.general[attribute][k] for k in kinds]
+        said = [f for f in facts if not is_silent(f)]
+        if said:
+            lines.append("What the article says in general: " + " ".join(_sentence(f.text) for f in said))
+        else:
+            lines.append(_sentence(facts[0].text))
+        lines.append("For this product, check with whoever issues it.")
+        lines.append(cite(kb, *facts))
+    else:
+        lines.append("For its details (what it covers, cost, duration, expiry), check with whoever issues it. "
+                     "I can tell you what the article says about each kind of credential in general.")
+    buttons = (Button("Examples by field", payload(v.LIST_CREDENTIALS)),
+               Button(v.BUTTON_TITLES[v.COMPARE], payload(v.COMPARE)))
+    return Reply("\n".join(lines), buttons, topic=v.TOPIC_UNKNOWN_CREDENTIAL, unknown=mention)
+
+
+# --------------------------------------------------------------------------
+# subjects the article names (React, agile methods): not credentials
+
+
+def topic_answer(kb: Knowledge, topic_id: str, attribute: Optional[str] = None) -> Reply:
+    t: Topic = kb.topics[topic_id]
+    lines = [_sentence(t.fact.text)]
+    facts = [t.fact]
+    if attribute:
+        general = kb.general[attribute]["micro_credential"]
+        lines.append(f"It describes no particular {t.name} credential, so it doesn't say "
+                     f"{_asks(kb, attribute, 'one')}; for micro-credentials in general: {brief(general)}. "
+                     "Check with the provider of the one you pick.")
+        facts.append(general)
+    lines.append(cite(kb, *facts))
+    buttons = (Button(f"Examples in {kb.fields[t.fields[0]].label}", payload(v.LIST_CREDENTIALS, field=t.fields[0])),
+               Button("Do micro-credentials expire?", payload(v.ATTRIBUTE_INTENT["expiry"], kind="micro_credential")))
+    return Reply("\n".join(lines), buttons, topic=v.TOPIC_SUBJECT, more=_more_key("faq", "what_is"))
+
+
+def topic_kind_answer(kb: Knowledge, topic_id: str) -> Reply:
+    t = kb.topics[topic_id]
+    text = (f"{t.name} is not a credential itself. {_sentence(t.fact.text)}\n{cite(kb, t.fact)}")
+    return Reply(text, topic_answer(kb, topic_id).buttons, topic=v.TOPIC_SUBJECT, more=_more_key("faq", "what_is"))
 
 
 # --------------------------------------------------------------------------
@@ -190,72 +317,131 @@ def unknown_answer(kb: Knowledge, mention: str, attribute: Optional[str] = None)
 
 def overview(kb: Knowledge, cred_id: str) -> Reply:
     cred = kb.credentials[cred_id]
-    kind = _kind_label(kb, cred.kind)
-    fields = ", ".join(kb.fields[f].label for f in cred.fields)
-    lines = [f"{cred.name} is a {kind} ({fields})."]
-    for attr in ("scope", "duration", "cost", "issuer"):
+    kind = kb.kinds[cred.kind]
+    fields = " and ".join(kb.fields[f].label for f in cred.fields)
+    scope = cred.facts["scope"]
+    lines = [f"{cred.name} is {kind.with_article} ({fields}). {_sentence(scope.text)}"]
+    known = [_asks(kb, a, "it") for a in ATTRIBUTES if a != "scope" and cred.facts[a].specific]
+    if known:
+        lines.append("Ask me " + ", ".join(known[:3]) + ".")
+    lines.append(cite(kb, scope))
+    return Reply("\n".join(lines), (MORE_BUTTON,) + credential_buttons(kb, cred), credential=cred.name,
+                 topic=v.TOPIC_OVERVIEW, more=_more_key("overview", cred.id))
+
+
+def overview_more(kb: Knowledge, cred_id: str) -> Reply:
+    """Every attribute of one credential, in sentences."""
+    cred = kb.credentials[cred_id]
+    lines = []
+    facts = []
+    for attr in ATTRIBUTES:
+        if attr == "scope":
+            continue
         fact = cred.facts[attr]
         if fact.specific:
-            lines.append(f"• {kb.attributes[attr].capitalize()}: {fact.text}.")
-        else:
-            lines.append(f"• {kb.attributes[attr].capitalize()}: not given for it specifically; as a {kind}, typically {fact.text}.")
-    lines.extend(sorted({cite(kb, cred.facts[a]) for a in ("scope", "duration", "cost", "issuer")}))
-    return Reply("\n".join(lines), _credential_buttons(cred), credential=cred.name, topic="overview")
+            lines.append(f"• {_sentence(fact.text)}")
+            facts.append(fact)
+    missing = [kb.attributes[a].label for a in ATTRIBUTES if not cred.facts[a].specific]
+    if missing:
+        lines.append(f"{SILENT_PREFIX} give its {', '.join(missing)}; check with the issuer.")
+    if not facts:
+        lines.insert(0, f"That is all the article says about {cred.name}.")
+        facts.append(cred.facts["scope"])
+    lines.append(cite(kb, *facts))
+    return Reply("\n".join(lines), credential_buttons(kb, cred), credential=cred.name, topic=v.TOPIC_OVERVIEW)
 
 
 def kind_answer(kb: Knowledge, cred_id: str, asked_kinds: Sequence[str] = ()) -> Reply:
+    """"Is the CPA a micro-credential?": what it is, without a bare yes or no."""
     cred = kb.credentials[cred_id]
     kind = kb.kinds[cred.kind]
-    if asked_kinds and cred.kind not in asked_kinds:
-        other = kb.kinds[asked_kinds[0]]
-        head = f"No, {cred.name} is not a {other.label}: it is a {kind.label}."
-    elif asked_kinds:
-        head = f"Yes, {cred.name} is a {kind.label}."
-    else:
-        head = f"{cred.name} is a {kind.label}."
+    others = [kb.kinds[k] for k in asked_kinds if k != cred.kind]
+    head = f"{cred.name} is {kind.with_article}"
+    head += f", not {others[0].with_article}." if others else "."
     scope = cred.facts["scope"]
-    body = f"It covers {scope.text}." if scope.specific else f"Like other {kind.plural}, it covers {scope.text}."
-    return Reply(f"{head} {body}\n{cite(kb, scope)}", _credential_buttons(cred), credential=cred.name, topic="kind")
+    body = _sentence(scope.text) if scope.specific else f"Like other {kind.plural}: {_lower_first(_sentence(scope.text))}"
+    return Reply(f"{head} {body}\n{cite(kb, scope)}", credential_buttons(kb, cred), credential=cred.name,
+                 topic=v.TOPIC_KIND, more=_more_key("overview", cred.id))
 
 
-COMPARE_ROWS = ("scope", "duration", "cost", "issuer", "format", "career_impact")
+COMPARE_ROWS = ("scope", "duration", "cost", "issuer", "format", "career_impact", "expiry", "stackable")
+SHORT_ROWS = 3
 
 
-def compare_kinds(kb: Knowledge) -> Reply:
-    lines = ["Traditional certificate vs micro-credential:"]
-    for attr in COMPARE_ROWS:
-        c = kb.general[attr]["certificate"].text
-        m = kb.general[attr]["micro_credential"].text
-        lines.append(f"• {kb.attributes[attr].capitalize()}: certificate, {c}; micro-credential, {m}.")
-    lines.append("In short: a certificate for broad foundations or a career change, micro-credentials for a specific skill, fast.")
-    lines.append(cite(kb, kb.general["scope"]["certificate"]))
-    buttons = tuple(Button(FOLLOW_UP_TITLES[i], payload(i)) for i in ("faq_which_to_choose", "ask_expiry", "get_advice"))
-    return Reply("\n".join(lines), buttons, topic="compare/kinds")
+def _side_cell(kb: Knowledge, side: "Side", attribute: str, full: bool) -> str:
+    fact = side.facts[attribute]
+    whole = _lower_first(fact.text.rstrip("."))
+    if side.cred is None or fact.specific:
+        return whole if full else brief(fact)
+    if is_silent(fact):
+        return "the article doesn't say"
+    return f"not given; for {kb.kinds[side.cred.kind].plural} in general, {whole if full else brief(fact)}"
 
 
-def compare(kb: Knowledge, credentials: Sequence[str] = (), kinds: Sequence[str] = ()) -> Reply:
-    """Side by side: two credentials, a credential and a kind, or the two kinds."""
+@dataclass(frozen=True)
+class Side:
+    name: str
+    facts: Dict[str, Fact]
+    cred: Optional[Credential] = None
+
+
+def label_name(cred: Credential) -> str:
+    """A short label: "PMP" for "Project Management Professional (PMP)"."""
+    if cred.name.endswith(")") and "(" in cred.name:
+        return cred.name[cred.name.rindex("(") + 1:-1]
+    return cred.name
+
+
+def _sides(kb: Knowledge, credentials: Sequence[str], kinds: Sequence[str]) -> List[Side]:
     creds = [kb.credentials[c] for c in credentials][:3]
-    if not creds:
-        return compare_kinds(kb)
-    sides: List[Tuple[str, Dict[str, Fact]]] = [(c.name, dict(c.facts)) for c in creds]
-    if len(creds) == 1:
-        other = next((k for k in kinds if k != creds[0].kind), None)
-        if other is None:
-            other = "micro_credential" if creds[0].kind == "certificate" else "certificate"
-        sides.append((f"a typical {kb.kinds[other].label}", {a: kb.general[a][other] for a in ATTRIBUTES}))
-    lines = [" vs ".join(name for name, _ in sides) + ":"]
-    for attr in ("scope", "duration", "cost", "issuer", "expiry"):
-        parts = []
-        for name, facts in sides:
-            fact = facts[attr]
-            marker = "" if fact.specific else " (general rule)"
-            parts.append(f"{name}: {fact.text}{marker}")
-        lines.append(f"• {kb.attributes[attr].capitalize()}: " + " | ".join(parts) + ".")
-    lines.append("\"General rule\" means the article gives nothing specific for that credential, so this is the typical value for its kind.")
-    refs = sorted({cite(kb, facts[a]) for _, facts in sides for a in ("scope", "duration", "cost", "issuer", "expiry")})
-    lines.extend(refs)
-    return Reply("\n".join(lines), credential=creds[-1].name if len(creds) == 1 else None, topic="compare/credentials")
+    sides = [Side(label_name(c), dict(c.facts), c) for c in creds]
+    kinds = list(dict.fromkeys(kinds))
+    if len(creds) == 1 and not kinds:
+        kinds = ["micro_credential" if creds[0].kind != "micro_credential" else "certificate"]
+    if not creds and len(kinds) < 2:
+        kinds = list(dict.fromkeys(kinds + ["certificate", "micro_credential"]))[:2]
+    for k in kinds:
+        if len(sides) >= 3 or (creds and k == creds[0].kind and len(creds) == 1 and len(kinds) > 1):
+            continue
+        label = kb.kinds[k].label
+        name = f"a typical {label}" if creds else label[:1].upper() + label[1:]
+        sides.append(Side(name, {a: kb.general[a][k] for a in ATTRIBUTES}))
+    return sides
+
+
+def _telling_rows(sides: Sequence[Side]) -> List[str]:
+    """The rows that say most: those the article gives for every side, scope first."""
+    def given(attr: str) -> int:
+        return sum(1 for s in sides if s.cred is None or s.facts[attr].specific)
+    return sorted(COMPARE_ROWS, key=lambda a: (-given(a), COMPARE_ROWS.index(a)))
+
+
+def compare(kb: Knowledge, credentials: Sequence[str] = (), kinds: Sequence[str] = (), full: bool = False) -> Reply:
+    """Side by side: credentials, a credential and a kind, or two kinds. The
+    three most telling rows first (with "Full comparison"), all rows on request."""
+    sides = _sides(kb, credentials, kinds)
+    rows = list(COMPARE_ROWS) if full else _telling_rows(sides)[:SHORT_ROWS]
+    rows = [a for a in COMPARE_ROWS if a in rows]
+    lines = [" vs ".join(s.name for s in sides) + ":"]
+    for attr in rows:
+        cells = "; ".join(f"{s.name}: {_side_cell(kb, s, attr, full)}" for s in sides)
+        lines.append(f"• {kb.attributes[attr].label.capitalize()}: {cells}.")
+    lines.append(cite(kb, *(s.facts[a] for s in sides for a in rows)))
+    cred_ids = [s.cred.id for s in sides if s.cred]
+    kind_ids = [k for k in kinds if k in kb.kinds] or [
+        k for k in kb.kinds if any(s.cred is None and s.facts["scope"] == kb.general["scope"][k] for s in sides)]
+    more = None if full else _more_key("compare", ",".join(cred_ids), ",".join(kind_ids))
+    buttons: Tuple[Button, ...] = ()
+    if not full:
+        buttons = (Button(FULL_COMPARISON_TITLE, payload(v.MORE_DETAIL)),)
+    buttons += _buttons((v.faq_intent("which_to_choose"), v.GET_ADVICE))
+    single = sides[0].cred.name if len(cred_ids) == 1 and sides[0].cred else None
+    topic = v.TOPIC_COMPARE_CREDENTIALS if cred_ids else v.TOPIC_COMPARE_KINDS
+    return Reply("\n".join(lines), buttons, credential=single, topic=topic, more=more)
+
+
+def compare_kinds(kb: Knowledge, full: bool = False) -> Reply:
+    return compare(kb, (), ("certificate", "micro_credential"), full=full)
 
 
 def list_credentials(kb: Knowledge, fields: Sequence[str] = (), kinds: Sequence[str] = ()) -> Reply:
@@ -263,18 +449,60 @@ def list_credentials(kb: Knowledge, fields: Sequence[str] = (), kinds: Sequence[
         c for c in kb.credentials.values()
         if (not fields or set(fields) & set(c.fields)) and (not kinds or c.kind in kinds)
     ]
+    subjects = [t for t in kb.topics.values() if fields and set(fields) & set(t.fields)
+                and (not kinds or "micro_credential" in kinds)]
     where = " and ".join(kb.fields[f].label for f in fields)
     what = " and ".join(kb.kinds[k].plural for k in kinds) if kinds else "credentials"
-    if not creds:
+    if not creds and not subjects:
         text = f"The article names no {what} in {where}." if where else f"The article names no {what}."
         text += " Ask me for examples in tech, data, marketing or teaching."
-        return Reply(text, (Button("Examples by field", payload("list_credentials")),), topic="list")
-    head = f"{what.capitalize()} the article names" + (f" in {where}:" if where else ":")
-    lines = [head]
+        return Reply(text, (Button("Examples by field", payload(v.LIST_CREDENTIALS)),), topic=v.TOPIC_LIST)
+    lines = [f"{what[:1].upper() + what[1:]} the article names" + (f" in {where}:" if where else ":")]
     for c in creds:
-        lines.append(f"• {c.name} ({_kind_label(kb, c.kind)})")
+        lines.append(f"• {c.name} ({kb.kinds[c.kind].label})")
+    if subjects:
+        lines.append("It also names subjects to earn micro-credentials in: "
+                     + ", ".join(t.name for t in subjects) + ".")
     if not fields:
         lines.append("Ask about one field for a shorter list, e.g. \"micro-credentials for marketing\".")
-    lines.append(f"Ask about any of them, e.g. \"does {creds[0].name} expire?\" or \"how much is {creds[-1].name}?\"")
-    buttons = tuple(Button(f"About {c.name}", payload("ask_overview", credential=c.id)) for c in creds[:4])
-    return Reply("\n".join(lines), buttons, topic="list")
+    buttons = tuple(Button(f"About {c.name}", payload(v.ASK_OVERVIEW, credential=c.id)) for c in creds[:4])
+    return Reply("\n".join(lines), buttons, topic=v.TOPIC_LIST)
+
+
+# --------------------------------------------------------------------------
+# "tell me more"
+
+
+def more_detail(kb: Knowledge, key: Optional[str]) -> Optional[Reply]:
+    """The longer answer for what the last reply was about, or None if there is none."""
+    if not key:
+        return None
+    kind, _, rest = key.partition(":")
+    args = rest.split(":") if rest else []
+    if kind == "faq" and args and args[0] in kb.faq:
+        return faq_more(kb, args[0])
+    if kind == "overview" and args and args[0] in kb.credentials:
+        return overview_more(kb, args[0])
+    if kind == "compare":
+        creds = [c for c in (args[0].split(",") if args and args[0] else []) if c in kb.credentials]
+        kinds = [k for k in (args[1].split(",") if len(args) > 1 and args[1] else []) if k in kb.kinds]
+        return compare(kb, creds, kinds, full=True)
+    return None
+
+
+# --------------------------------------------------------------------------
+# the long tail: the article's own passage
+
+
+PASSAGE_INTRO = "Here is what the article says about that:"
+
+
+def passage_answer(kb: Knowledge, passages: Sequence[Passage]) -> Reply:
+    """"Here is what the article says about that: …" with its section."""
+    text = " ".join(_sentence(p.text) for p in passages)
+    facts = [Fact(p.text, p.source) for p in passages]
+    return Reply(f"{PASSAGE_INTRO} {text}\n{cite(kb, *facts)}", other_questions_buttons(), topic=v.TOPIC_PASSAGE)
+
+
+def other_questions_buttons() -> Tuple[Button, ...]:
+    return _buttons((v.faq_intent("what_is"), v.COMPARE, v.faq_intent("employers_care")))

@@ -8,7 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from actions.answers import FOLLOW_UP_TITLES, Button, payload
+from actions.answers import Button, payload
+from actions.vocabulary import BUTTON_TITLES
 from actions.knowledge import Knowledge
 from actions.lookup import mentions_from_entities
 
@@ -80,7 +81,7 @@ def label_for(kb: Knowledge, intent: str, entities: Sequence[Mapping[str, Any]])
         return ATTRIBUTE_LABELS[intent].format(x=subject)
     if intent == "list_credentials":
         return "Examples of credentials by field"
-    return CONVERSATION_LABELS.get(intent) or FOLLOW_UP_TITLES.get(intent) or "Something about micro-credentials"
+    return CONVERSATION_LABELS.get(intent) or BUTTON_TITLES.get(intent) or "Something about micro-credentials"
 
 
 def _payload(kb: Knowledge, intent: str, entities: Sequence[Mapping[str, Any]]) -> str:

@@ -25,6 +25,12 @@ class Mentions:
     kinds: Tuple[str, ...] = ()
     fields: Tuple[str, ...] = ()
     unknown: Tuple[str, ...] = ()  # entity values that match nothing in the file
+    topics: Tuple[str, ...] = ()  # subjects the article names (React, agile methods)
+
+
+# label -> the knowledge file's section of that label
+def _named(kb: Knowledge) -> Tuple[Tuple[str, Mapping[str, Any]], ...]:
+    return (("credential", kb.credentials), ("kind", kb.kinds), ("field", kb.fields), ("topic", kb.topics))
 
 
 def resolve(kb: Knowledge, label: Optional[str], value: Any) -> Optional[str]:
@@ -35,7 +41,7 @@ def resolve(kb: Knowledge, label: Optional[str], value: Any) -> Optional[str]:
     """
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         return None
-    for lab, ids in (("credential", kb.credentials), ("kind", kb.kinds), ("field", kb.fields)):
+    for lab, ids in _named(kb):
         if label in (None, lab) and value in ids:
             return value  # an id, as button payloads carry it
     hit = kb.exact_index.get(value.strip())
@@ -64,14 +70,12 @@ def _unique(items: Iterable[str]) -> Tuple[str, ...]:
 
 def mentions_from_entities(kb: Knowledge, entities: Sequence[Mapping[str, Any]]) -> Mentions:
     """Group the message's entities by label, resolved to knowledge ids."""
-    creds: List[str] = []
-    kinds: List[str] = []
-    fields: List[str] = []
+    found: Dict[str, List[str]] = {"credential": [], "kind": [], "field": [], "topic": []}
     unknown: List[str] = []
     usable = [e for e in entities or [] if isinstance(e, Mapping)]
     for ent in sorted(usable, key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0):
         label = ent.get("entity")
-        if label not in ("credential", "kind", "field"):
+        if label not in found:
             continue
         value = ent.get("value")
         rid = resolve(kb, label, value)
@@ -81,8 +85,7 @@ def mentions_from_entities(kb: Knowledge, entities: Sequence[Mapping[str, Any]])
             if rid_any is not None:
                 # file it under the label whose ids hold it (a button payload
                 # such as {"field": "pmp"} names a credential id, not a field)
-                owners = [lab for lab, ids in (("credential", kb.credentials), ("kind", kb.kinds),
-                                               ("field", kb.fields)) if rid_any in ids]
+                owners = [lab for lab, ids in _named(kb) if rid_any in ids]
                 hit = kb.alias_index.get(normalise(str(value)))
                 if hit and hit[1] == rid_any and hit[0] in owners:
                     label, rid = hit[0], rid_any
@@ -92,8 +95,9 @@ def mentions_from_entities(kb: Knowledge, entities: Sequence[Mapping[str, Any]])
             if label == "credential" and isinstance(value, str) and value.strip():
                 unknown.append(clean_mention(value))
             continue
-        {"credential": creds, "kind": kinds, "field": fields}[label].append(rid)
-    return Mentions(_unique(creds), _unique(kinds), _unique(fields), _unique(unknown))
+        found[label].append(rid)
+    return Mentions(_unique(found["credential"]), _unique(found["kind"]), _unique(found["field"]), _unique(unknown),
+                    _unique(found["topic"]))
 
 
 def clean_mention(text: str, limit: int = 80) -> str:
@@ -140,6 +144,25 @@ def _is_ordinary(word: str, vocab: FrozenSet[str], by_len: Mapping[int, Sequence
     return bool(difflib.get_close_matches(w, pool, n=1, cutoff=0.8))
 
 
+@dataclass(frozen=True)
+class NameSpan:
+    start: int
+    end: int
+    name: str
+
+
+def _looks_like_a_name(words: Sequence[str], at_sentence_start: bool) -> bool:
+    """A run of words reads as a product name when a word carries a capital
+    (not just the sentence's first letter), a digit, '+' or '#'."""
+    for i, w in enumerate(words):
+        if any(ch.isdigit() or ch in "+#" for ch in w):
+            return True
+        caps = [ch for ch in (w[1:] if (i == 0 and at_sentence_start) else w) if ch.isupper()]
+        if caps:
+            return True
+    return False
+
+
 @dataclass
 class UnknownFinder:
     """Finds a name in a message that is neither a known entity nor an ordinary word."""
@@ -151,27 +174,74 @@ class UnknownFinder:
         for v in self.vocabulary:
             self._by_len.setdefault(len(v), []).append(v)
 
-    def find(self, text: str, entities: Sequence[Mapping[str, Any]] = ()) -> Optional[str]:
+    def spans(self, text: str, entities: Sequence[Mapping[str, Any]] = ()) -> List[NameSpan]:
+        """Every run of words outside the entities that are not ordinary words."""
         if not isinstance(text, str) or not text.strip():
-            return None
+            return []
         taken = [
             (e.get("start"), e.get("end"))
             for e in entities or []
             if isinstance(e, Mapping) and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
         ]
-        run: List[str] = []
-        best: List[str] = []
+        out: List[NameSpan] = []
+        run: List[Any] = []
+
+        def close() -> None:
+            if run:
+                words = [m.group().strip(".'’-") for m in run]
+                start, end = run[0].start(), run[-1].start() + len(run[-1].group().rstrip(".'’-"))
+                out.append(NameSpan(start, end, " ".join(w for w in words if w)))
+                run.clear()
+
         for m in _WORD.finditer(text[:500]):
             inside = any(s <= m.start() < e for s, e in taken)
             if not inside and not _is_ordinary(m.group(), self.vocabulary, self._by_len):
-                run.append(m.group().strip(".'’-"))
+                if run and text[run[-1].end():m.start()].strip():
+                    close()  # punctuation between: two runs
+                run.append(m)
             else:
-                if len(run) > len(best):
-                    best = run
-                run = []
-        if len(run) > len(best):
-            best = run
-        name = " ".join(best)
-        if len(name) < 2:
+                close()
+        close()
+        return [s for s in out if len(s.name) >= 2]
+
+    def find_span(self, text: str, entities: Sequence[Mapping[str, Any]] = ()) -> Optional[NameSpan]:
+        """The longest run that reads as a name, or one right before a named
+        credential or kind ("google data analytics certificate"), extended over it."""
+        best: Optional[NameSpan] = None
+        for span in self.spans(text, entities):
+            after = _entity_right_after(text, span.end, entities)
+            if after is not None:
+                span = NameSpan(span.start, after[1], clean_mention(text[span.start:after[1]]))
+            elif not _looks_like_a_name(span.name.split(), text[:span.start].strip() == ""):
+                continue
+            if best is None or len(span.name) > len(best.name):
+                best = span
+        if best is None:
             return None
-        return clean_mention(name)
+        return NameSpan(best.start, best.end, clean_mention(best.name))
+
+    def find(self, text: str, entities: Sequence[Mapping[str, Any]] = ()) -> Optional[str]:
+        span = self.find_span(text, entities)
+        return span.name if span else None
+
+
+def _entity_right_after(text: str, end: int, entities: Sequence[Mapping[str, Any]]) -> Optional[Tuple[int, int]]:
+    """The run of entities right after position `end` (blanks or "'s" between) when it
+    names a credential or a kind: "Google" + "Data Analytics Certificate", "IBM" + "data
+    science" + "badge". Returns its (start, end)."""
+    usable = sorted(
+        (e for e in entities or [] if isinstance(e, Mapping) and isinstance(e.get("start"), int)
+         and isinstance(e.get("end"), int) and e.get("entity") in ("credential", "kind", "field", "topic")),
+        key=lambda e: e["start"],
+    )
+    pos, first, last, names_one = end, None, None, False
+    for e in usable:
+        if e["start"] < pos:
+            continue
+        if not re.fullmatch(r"(?:['’]s)?\s*", text[pos:e["start"]]):
+            break
+        first = e["start"] if first is None else first
+        last = e["end"]
+        names_one = names_one or e.get("entity") in ("credential", "kind")
+        pos = e["end"]
+    return (first, last) if first is not None and names_one else None

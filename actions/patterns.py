@@ -94,6 +94,8 @@ def ruler_patterns(kb: Knowledge, nlp) -> List[Dict[str, object]]:
         emit("field", fid, fld.aliases, fld.case_sensitive_aliases)
     for cid, cred in kb.credentials.items():
         emit("credential", cid, (cred.name,) + cred.aliases, cred.case_sensitive_aliases)
+    for tid, topic in kb.topics.items():
+        emit("topic", tid, (topic.name,) + topic.aliases, topic.case_sensitive_aliases)
     return out
 
 

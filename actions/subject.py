@@ -1,11 +1,12 @@
-"""Decide what a question is about: named credentials, a kind, an unknown
-name, or the credential remembered from earlier in the conversation."""
+"""Decide what a question is about: named credentials, a kind, a subject the
+article names (React), a product the knowledge file doesn't know, or the
+credential remembered from earlier in the conversation. One pure step."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from actions.knowledge import Knowledge
 from actions.lookup import UnknownFinder, mentions_from_entities, resolve
@@ -18,9 +19,29 @@ class Subject:
     fields: Tuple[str, ...] = ()
     unknown: Optional[str] = None
     from_context: bool = False  # the credential came from an earlier turn
+    topics: Tuple[str, ...] = ()  # subjects the article names (React, agile methods)
+    remembered: Optional[str] = None  # the credential of earlier turns (id), whatever this message names
 
 
 _BUTTON = re.compile(r"^\s*/\w")
+# "how will employers react": the verb, not the framework
+_VERB_BEFORE_REACT = frozenset(
+    "will would do does did they people employers recruiters companies managers to should might may can could "
+    "i we you must how others".split()
+)
+
+
+def _real_topic_entities(text: Optional[str], entities: Sequence[Mapping[str, Any]]) -> List[Mapping[str, Any]]:
+    """Drop a lower-case "react" used as a verb."""
+    out = []
+    for e in entities or []:
+        if (isinstance(e, Mapping) and e.get("entity") == "topic" and isinstance(text, str)
+                and isinstance(e.get("start"), int) and text[e["start"]:e.get("end", 0)] == "react"):
+            before = re.findall(r"[a-z']+", text[:e["start"]].lower())
+            if before and before[-1] in _VERB_BEFORE_REACT:
+                continue
+        out.append(e)
+    return out
 
 
 def subject_of(
@@ -32,24 +53,32 @@ def subject_of(
 ) -> Subject:
     """What the latest message asks about.
 
-    1. Credentials named in this message (a new one replaces the remembered one).
-    2. A name the knowledge file does not know: reported, never guessed.
-    3. A kind named in this message ("do micro-credentials expire?").
-    4. Otherwise the credential remembered from the conversation ("does it expire?").
+    1. A product name the knowledge file doesn't know, even when it contains a
+       known name ("Google Data Analytics Certificate"): reported, never guessed.
+    2. Credentials named in this message (a new one replaces the remembered one).
+    3. Another unknown name.
+    4. A subject the article names ("does React expire?").
+    5. A kind or field named in this message ("do micro-credentials expire?").
+    6. Otherwise the credential remembered from the conversation ("does it expire?").
     """
+    entities = _real_topic_entities(text, entities)
     m = mentions_from_entities(kb, entities)
-    if m.credentials:
-        return Subject(m.credentials, m.kinds, m.fields)
-    if m.unknown:
-        return Subject((), m.kinds, m.fields, unknown=m.unknown[0])
-    is_button = bool(text and _BUTTON.match(text))
-    if finder is not None and text and not is_button:
-        name = finder.find(text, entities)
-        if name:
-            return Subject((), m.kinds, m.fields, unknown=name)
-    if m.kinds or m.fields:
-        return Subject((), m.kinds, m.fields)
     remembered_id = resolve(kb, "credential", remembered) if remembered else None
+    is_button = bool(text and _BUTTON.match(text))
+    span = finder.find_span(text, entities) if finder is not None and text and not is_button else None
+    named_product = span is not None and any(
+        isinstance(e, Mapping) and isinstance(e.get("start"), int) and span.start < e["start"] < span.end
+        and e.get("entity") in ("credential", "kind") for e in entities)
+    if span is not None and named_product:
+        return Subject((), m.kinds, m.fields, unknown=span.name, topics=m.topics, remembered=remembered_id)
+    if m.credentials:
+        return Subject(m.credentials, m.kinds, m.fields, topics=m.topics, remembered=remembered_id)
+    if m.unknown:
+        return Subject((), m.kinds, m.fields, unknown=m.unknown[0], topics=m.topics, remembered=remembered_id)
+    if span is not None and not m.topics:
+        return Subject((), m.kinds, m.fields, unknown=span.name, remembered=remembered_id)
+    if m.topics or m.kinds or m.fields:
+        return Subject((), m.kinds, m.fields, topics=m.topics, remembered=remembered_id)
     if remembered_id:
-        return Subject((remembered_id,), (), (), from_context=True)
+        return Subject((remembered_id,), (), (), from_context=True, remembered=remembered_id)
     return Subject()
