@@ -23,7 +23,7 @@ from actions.advice import GOALS, advice_reply, parse_budget, parse_goal, parse_
 from actions.disambiguate import decide, is_second_something_else
 from actions.knowledge import Knowledge, load_knowledge
 from actions.lookup import UnknownFinder, build_vocabulary, clean_mention, mentions_from_entities
-from actions.parts import second_attribute
+from actions.parts import asked_attributes, second_attribute
 from actions.retrieval import PassageIndex
 from actions.subject import Subject, subject_of
 
@@ -55,7 +55,8 @@ def _knowledge_words(kb: Knowledge) -> Iterable[str]:
 
 
 KB: Knowledge = load_knowledge()  # $KNOWLEDGE_FILE or knowledge/credentials.yml
-FINDER = UnknownFinder(build_vocabulary(_training_texts(PROJECT_DIR / "data"), _knowledge_words(KB)))
+FINDER = UnknownFinder(build_vocabulary(_training_texts(PROJECT_DIR / "data"), _knowledge_words(KB))
+                       - {w.lower() for name in KB.unknown_names for w in name.split()})
 PASSAGES = PassageIndex(KB)
 
 
@@ -137,6 +138,20 @@ def _with_second_part(tracker: Tracker, subject: Subject, first: answers.Reply,
     return [first, _attribute_reply(subject, other)]
 
 
+# A general question that names a credential and asks one of its attributes in
+# so many words is answered with that fact, unless the classifier was this sure.
+FAQ_SURE = 0.9
+
+
+def _named_attributes(tracker: Tracker, subject: Subject) -> List[str]:
+    """The attributes a FAQ-classified message asks of a credential it names ("who
+    licenses CPAs?"), when the classifier was not sure: at most two."""
+    confidence = float((_latest(tracker).get("intent") or {}).get("confidence") or 0.0)
+    if confidence >= FAQ_SURE or not subject.credentials or subject.from_context:
+        return []
+    return asked_attributes(KB, _latest(tracker).get("text"))[:2]
+
+
 # intents answered with a general FAQ topic
 FAQ_FOR_INTENT = {v.GET_ADVICE: "which_to_choose"}
 
@@ -151,7 +166,19 @@ class ActionAnswerFaq(Action):
         if topic not in KB.faq:
             dispatcher.utter_message(response="utter_default")
             return []
-        replies = _with_second_part(tracker, _subject(tracker), answers.faq_answer(KB, topic))
+        subject = _subject(tracker)
+        attributes = _named_attributes(tracker, subject)
+        if attributes:
+            # "who licenses CPAs?" classified as a general question: the named credential's fact answers it
+            replies = [_attribute_reply(subject, a) for a in attributes]
+            return _send(dispatcher, tracker, *replies)
+        replies = _with_second_part(tracker, subject, answers.faq_answer(KB, topic))
+        if subject.topics and not subject.credentials:
+            # "a CS degree plus a React micro-credential: how should I read that?"
+            replies = replies[:1] + [answers.topic_answer(KB, subject.topics[0])]
+        if subject.surely_unknown:
+            # "Do LinkedIn Learning badges count when we hire?": no facts on the product, then the general answer
+            replies = [answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds)] + replies[:1]
         return _send(dispatcher, tracker, *replies)
 
 
@@ -232,8 +259,9 @@ class ActionListCredentials(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         msg = _latest(tracker)
         subject = subject_of(KB, msg.get("text"), msg.get("entities") or [], None)
-        fields = subject.fields or tuple(f for t in subject.topics for f in KB.topics[t].fields[:1])
-        return _send(dispatcher, tracker, answers.list_credentials(KB, fields, subject.kinds))
+        if subject.topics and not subject.fields:  # "is there a micro-credential for agile methods?"
+            return _send(dispatcher, tracker, answers.topic_answer(KB, subject.topics[0]))
+        return _send(dispatcher, tracker, answers.list_credentials(KB, subject.fields, subject.kinds))
 
 
 class ActionMoreDetail(Action):
@@ -295,10 +323,13 @@ def advice_slots_from(tracker: Tracker, asking_field: bool = False) -> Dict[str,
     if goal:
         found[v.SLOT_GOAL] = goal
     m = mentions_from_entities(KB, msg.get("entities") or [])
-    if m.fields:
-        found[v.SLOT_FIELD] = m.fields[0]
-    elif m.credentials:
+    moving = found.get(v.SLOT_GOAL) == "career_change"
+    if m.credentials and (moving or not m.fields):
+        # "I want to become a CPA": the credential's own field
         found[v.SLOT_FIELD] = KB.credentials[m.credentials[0]].fields[0]
+    elif m.fields:
+        # "a maths teacher retraining as a civil engineer": where they are going is named last
+        found[v.SLOT_FIELD] = m.fields[-1] if moving else m.fields[0]
     elif given.get(v.SLOT_FIELD):
         found[v.SLOT_FIELD] = clean_mention(given[v.SLOT_FIELD], 40)
     elif asking_field and words.strip():
@@ -318,6 +349,16 @@ class ValidateAdviceForm(FormValidationAction):
 
     def name(self) -> Text:
         return "validate_advice_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        # extract and keep all four (rasa_sdk drops a slot that is not "required")...
+        return list(v.ADVICE_SLOTS)
+
+    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Optional[EventType]:
+        # ... but ask only for what domain.yml requires (the goal): Rasa's form decides
+        return None
 
     async def extract_goal(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         return advice_slots_from(tracker)
@@ -394,6 +435,9 @@ class ActionDisambiguate(Action):
         named = mentions_from_entities(KB, entities).credentials
         if named:  # remembered for the follow-up ("does it expire?") whatever is chosen now
             events.append(SlotSet(v.SLOT_CREDENTIAL, KB.credentials[named[0]].name))
+        subject = _subject(tracker)
+        if subject.surely_unknown:  # a product the article doesn't cover: say so, whatever was meant
+            return events + _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
         decision = decide(KB, msg.get("intent_ranking") or [], entities)
         hits = [] if decision.action == "did_you_mean" and named else PASSAGES.answer(msg.get("text") or "")
         if hits:
@@ -405,6 +449,22 @@ class ActionDisambiguate(Action):
         else:
             dispatcher.utter_message(response="utter_did_you_mean", buttons=[b.as_dict() for b in decision.buttons])
         return events + [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}{decision.action}")]
+
+
+class ActionOutOfScope(Action):
+    """Out of scope: the honest reply, unless the message names a credential or
+    provider the article doesn't cover ("how much weight should I give a
+    Certified ScrumMaster?"): then say there are no facts on it."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        subject = _subject(tracker)
+        if subject.surely_unknown:
+            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}out_of_scope")]
 
 
 class ActionSomethingElse(Action):

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from actions.answers import Button, Reply, cite_refs, payload
-from actions.knowledge import Credential, Knowledge
+from actions.answers import Button, Reply, cite, payload
+from actions.knowledge import Credential, Fact, Knowledge
 
 GOALS: Tuple[str, ...] = ("career_change", "upskill", "advance", "stay_current")
 TIMES: Tuple[str, ...] = ("short", "long")  # short: days to a few weeks; long: months or more
@@ -182,8 +182,9 @@ def choose_kind(goal: str, time: Optional[str], budget: Optional[str],
                 "For a targeted skill gap the article recommends micro-credentials: hours to days, often free to a "
                 "few hundred dollars, and usable straight away.", ("article#choose", "article#table"))
     return ("micro_credential", False,
-            "To stay current the article recommends micro-credentials: an efficient way to keep your skills up to "
-            "date throughout a career.", ("article#choose", "article#changing"))
+            "To stay current the article recommends micro-credentials: short (hours to days), targeted at one skill "
+            "or a new tool, and an efficient way to keep your skills up to date throughout a career.",
+            ("article#choose", "article#table", "article#changing"))
 
 
 def _fit(cred: Credential, field: Optional[str], kind: str, order: int) -> Tuple[int, int, int]:
@@ -236,6 +237,11 @@ def recommend(
     return Recommendation(kind, stack, _pick(kb, field_id, kind, named), reason, sources)
 
 
+def _sentence_of(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _headline(rec: Recommendation, goal: str, field_label: Optional[str]) -> str:
     goal_words = GOAL_LABELS[goal] + (f" in {field_label}" if field_label and goal != "career_change" else "")
     if goal == "career_change" and field_label:
@@ -259,7 +265,11 @@ def advice_reply(
     rec = recommend(kb, goal, field, time, budget, named)
     field_label = kb.fields[field].label if field in kb.fields else field_text
     lines = [_headline(rec, goal, field_label), rec.reason]
-    if rec.credentials:
+    if rec.credentials and rec.kind == "degree":
+        # the profession's own certification, with what it takes (e.g. the CPA's education rule)
+        c = kb.credentials[rec.credentials[0]]
+        lines.append(_sentence_of(c.facts["duration"].text))
+    elif rec.credentials:
         names = ", ".join(kb.credentials[c].name for c in rec.credentials)
         lines.append(f"The article names: {names}.")
     elif field_label and rec.kind != "degree":
@@ -268,7 +278,10 @@ def advice_reply(
     missing = [w for w, value in (("field", field_label), ("time", time), ("budget", budget)) if not value]
     if missing and rec.kind != "degree":
         lines.append(f"Tell me your {' or '.join(missing)} and I'll refine this.")
-    lines.append(cite_refs(kb, rec.sources))
+    facts = [Fact("", r) for r in rec.sources]
+    if rec.credentials and rec.kind == "degree":
+        facts.append(kb.credentials[rec.credentials[0]].facts["duration"])
+    lines.append(cite(kb, *facts))
     buttons: List[Button] = [Button(f"About {kb.credentials[c].name}", payload("ask_overview", credential=c))
                              for c in rec.credentials[:2]]
     if rec.kind != "degree":

@@ -275,10 +275,10 @@ def unknown_answer(kb: Knowledge, mention: str, attribute: Optional[str] = None,
             lines.append("What the article says in general: " + " ".join(_sentence(f.text) for f in said))
         else:
             lines.append(_sentence(facts[0].text))
-        lines.append("For this product, check with whoever issues it.")
+        lines.append("For this one, check with its issuer.")
         lines.append(cite(kb, *facts))
     else:
-        lines.append("For its details (what it covers, cost, duration, expiry), check with whoever issues it. "
+        lines.append("For what it covers, costs and takes, and whether it expires, check with its issuer. "
                      "I can tell you what the article says about each kind of credential in general.")
     buttons = (Button("Examples by field", payload(v.LIST_CREDENTIALS)),
                Button(v.BUTTON_TITLES[v.COMPARE], payload(v.COMPARE)))

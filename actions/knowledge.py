@@ -178,6 +178,9 @@ class Knowledge:
     credentials: Mapping[str, Credential]
     topics: Mapping[str, Topic] = field(default_factory=dict)
     passages: Tuple[Passage, ...] = ()
+    # names of credentials and providers the article doesn't cover, recognised so
+    # that the assistant says it has no facts on them instead of guessing
+    unknown_names: Tuple[str, ...] = ()
     alias_index: Mapping[str, Tuple[str, str]] = field(default_factory=dict)
     # normalised alias -> (label, id); label is "credential", "kind", "field" or "topic".
     # Case-sensitive aliases ("IT") are only in exact_index, so that the
@@ -494,6 +497,15 @@ def _load_passages(c: _Checker, raw: Any, sources: Mapping[str, Source]) -> Tupl
     return tuple(out)
 
 
+def _load_unknown_names(c: _Checker, raw: Any, index: Mapping[str, Tuple[str, str]],
+                        exact: Mapping[str, Tuple[str, str]]) -> Tuple[str, ...]:
+    names = c.text_list(raw, "unknown_names", "unknown_names")
+    for i, name in enumerate(names):
+        if normalise(name) in index or name in exact:
+            raise c.fail("unknown_names", f"unknown_names[{i}]", f"'{name}' is a name the file knows")
+    return names
+
+
 def _build_indexes(c: _Checker, kinds: Mapping[str, Kind], fields: Mapping[str, Field],
                    credentials: Mapping[str, Credential], topics: Mapping[str, Topic]
                    ) -> Tuple[Dict[str, Tuple[str, str]], Dict[str, Tuple[str, str]]]:
@@ -529,7 +541,8 @@ def _build_indexes(c: _Checker, kinds: Mapping[str, Kind], fields: Mapping[str, 
     return index, exact
 
 
-SECTIONS = ("version", "sources", "kinds", "attributes", "general", "fields", "faq", "credentials", "topics", "passages")
+SECTIONS = ("version", "sources", "kinds", "attributes", "general", "fields", "faq", "credentials", "topics", "passages",
+            "unknown_names")
 
 
 def load_knowledge(path: Union[str, Path, None] = None) -> Knowledge:
@@ -552,6 +565,7 @@ def load_knowledge(path: Union[str, Path, None] = None) -> Knowledge:
     topics = _load_topics(c, raw["topics"], sources, fields)
     passages = _load_passages(c, raw["passages"], sources)
     index, exact = _build_indexes(c, kinds, fields, credentials, topics)
+    unknown_names = _load_unknown_names(c, raw["unknown_names"], index, exact)
     return Knowledge(
         path=str(path),
         sources=sources,
@@ -563,6 +577,7 @@ def load_knowledge(path: Union[str, Path, None] = None) -> Knowledge:
         credentials=credentials,
         topics=topics,
         passages=passages,
+        unknown_names=unknown_names,
         alias_index=index,
         exact_index=exact,
     )

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set
 
-from actions.knowledge import Knowledge, KnowledgeError, load_knowledge
+from actions.knowledge import Knowledge, KnowledgeError, load_knowledge, normalise
 
 MIN_TYPO_LEN = 5
 MIN_SUBSTITUTION_LEN = 7
@@ -96,6 +96,10 @@ def ruler_patterns(kb: Knowledge, nlp) -> List[Dict[str, object]]:
         emit("credential", cid, (cred.name,) + cred.aliases, cred.case_sensitive_aliases)
     for tid, topic in kb.topics.items():
         emit("topic", tid, (topic.name,) + topic.aliases, topic.case_sensitive_aliases)
+    # names the article doesn't cover: matched exactly as listed (case aside), no typo variants
+    for name in kb.unknown_names:
+        pattern = [{"LOWER": t.lower()} for t in _tokens(nlp, name)]
+        out.append({"label": "product", "pattern": pattern, "id": normalise(name)})
     return out
 
 

@@ -2,7 +2,8 @@
 article's own passage on it ("Here is what the article says about that: …").
 
 The knowledge file's `passages` (the article, section by section, in the
-project's words) are ranked with scikit-learn's TF-IDF and cosine similarity.
+project's words) are ranked with scikit-learn's TF-IDF and cosine similarity,
+over word stems (Snowball's English stemmer) and pairs of stems.
 A passage is offered only above SIMILARITY_THRESHOLD, chosen from the
 measured curve in docs/EVALUATION.md (`make eval`); below it the assistant
 gives its honest fallback. Pure: knowledge in, hits out; no Rasa here.
@@ -10,10 +11,12 @@ gives its honest fallback. Pure: knowledge in, hits out; no Rasa here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
-from sklearn.feature_extraction.text import TfidfVectorizer
+import snowballstemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import linear_kernel
 
 from actions.knowledge import Knowledge, Passage
@@ -23,8 +26,20 @@ from actions.knowledge import Knowledge, Passage
 SIMILARITY_THRESHOLD = 0.22
 # a second passage of the same section is added when it is nearly as close
 SECOND_RATIO = 0.8
-# words that say nothing about what is asked
-_STOP = "english"
+# words that say nothing about what is asked (every passage is about micro-credentials)
+_STOP = frozenset(ENGLISH_STOP_WORDS) | {"article", "say", "says", "microcredential", "microcredentials"}
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+def stems(text: str) -> List[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("micro-credential", "microcredential"))
+    return _STEMMER.stemWords([w for w in words if w not in _STOP and len(w) > 1])
+
+
+def analyse(text: str) -> List[str]:
+    """Stems and pairs of neighbouring stems."""
+    s = stems(text)
+    return s + [f"{a} {b}" for a, b in zip(s, s[1:])]
 
 
 @dataclass(frozen=True)
@@ -40,8 +55,7 @@ class PassageIndex:
         self.passages = list(passages if passages is not None else kb.passages)
         sections = kb.sources["article"].sections
         docs = [f"{p.text} {sections[p.section]}" for p in self.passages]
-        self.vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words=_STOP,
-                                          token_pattern=r"(?u)\b\w[\w-]+\b")
+        self.vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True)
         self.matrix = self.vectorizer.fit_transform(docs)
 
     def rank(self, text: str, n: int = 3) -> List[Hit]:
