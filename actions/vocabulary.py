@@ -103,8 +103,11 @@ KIND = "kind"
 FIELD = "field"
 TOPIC = "topic"
 RATING = "rating"
+# names the article doesn't cover (knowledge `unknown_names`): found by the entity
+# ruler, read by actions/subject.py, not stored in a slot
+PRODUCT = "product"
 KNOWLEDGE_ENTITIES: Tuple[str, ...] = (CREDENTIAL, KIND, FIELD, TOPIC)
-ENTITIES: Tuple[str, ...] = KNOWLEDGE_ENTITIES + (RATING,)
+ENTITIES: Tuple[str, ...] = KNOWLEDGE_ENTITIES + (PRODUCT, RATING)
 
 # --------------------------------------------------------------------------
 # slots
