@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from actions.answers import Button, Reply, cite, payload
-from actions.knowledge import Credential, Fact, Knowledge
+from actions.knowledge import Credential, Fact, Field, Knowledge
 
 GOALS: Tuple[str, ...] = ("career_change", "upskill", "advance", "stay_current")
 TIMES: Tuple[str, ...] = ("short", "long")  # short: days to a few weeks; long: months or more
@@ -132,59 +132,53 @@ def _constraint(time: Optional[str], budget: Optional[str]) -> str:
 
 
 def choose_kind(goal: str, time: Optional[str], budget: Optional[str],
-                field: Optional[str] = None, regulated: bool = False) -> Tuple[str, bool, str, Tuple[str, ...]]:
+                field: Optional[Field] = None) -> Tuple[str, bool, str, Tuple[str, ...]]:
     """The article's reasoning: which kind fits, whether to stack, why, and the sections it rests on."""
     constrained = time == "short" or budget == "low"
-    if regulated and goal == "career_change":
-        return ("degree", False,
-                "The article is clear that regulated professions (its examples: a doctor, a civil engineer) need a "
-                "full, accredited degree and often a professional licence; micro-credentials are not designed to "
-                "replace that, however short your time or budget. Check the licensing body for the field.",
-                ("article#compete",))
-    if regulated:
+    fid = field.id if field else None
+    if field is not None and field.regulated and goal == "career_change" and field.entry is not None:
+        # a licensed profession: its own entry route, never micro-credentials as the way in
+        return ("degree", False, field.entry.text, (field.entry.source,))
+    if fid == "teaching":
         return ("micro_credential", False,
-                "Once you hold the degree and licence your field requires, micro-credentials are an efficient way "
-                "to keep learning, which the article calls important in fields like healthcare and engineering.",
-                ("article#changing", "article#compete"))
-    if field == "teaching" and goal in ("advance", "stay_current", "upskill"):
-        return ("micro_credential", False,
-                "For teachers, the NEA's view (as the article reports it) is that micro-credentials show the "
-                "continuous learning that supports career progression, salary increases and leadership roles, "
-                "without another full degree.",
+                "The NEA, as the article reports it, sees micro-credentials as teachers' flexible professional "
+                "development: they show the learning behind promotion, pay rises and leadership roles.",
                 ("article#nea",))
-    if goal == "career_change" and field == "tech":
+    if field is not None and field.regulated:
+        return ("micro_credential", False,
+                "Alongside the degree and licence your field requires, micro-credentials keep your skills "
+                "current, which the article calls important in fields like healthcare and engineering.",
+                ("article#changing",))
+    if goal == "career_change" and fid == "tech":
         return ("micro_credential", True,
-                "For web and software work, the article says a series of well-regarded micro-credentials might get "
-                "you in faster than a four-year degree, especially paired with a strong portfolio of your own work. "
-                "A certificate programme is the broader route if you want deeper foundations.",
-                ("article#compete", "article#choose"))
+                "For web and software work, the article says well-regarded micro-credentials might get you in "
+                "faster than a four-year degree, especially with a strong portfolio.",
+                ("article#compete",))
     if goal == "career_change":
         if constrained:
             return ("micro_credential", True,
-                    "A career change usually calls for the broad foundations of a certificate programme, but with "
-                    f"{_constraint(time, budget)} the quicker route is a series of related micro-credentials "
-                    "(often free to a few hundred dollars), which some institutions let you stack towards a "
-                    "certificate later.", ("article#choose", "article#table"))
+                    f"A career change usually calls for a certificate programme's broad grounding, but with "
+                    f"{_constraint(time, budget)}, related micro-credentials (often free to a few hundred dollars) "
+                    "are the quicker route.", ("article#choose", "article#table"))
         return ("certificate", False,
-                "For a career change the article points to a traditional certificate programme: weeks to months of "
-                "structured study giving the broad grounding a new field expects.", ("article#choose",))
+                "For a career change the article points to a certificate programme: weeks to months of "
+                "structured study giving broad grounding.", ("article#choose", "article#table"))
     if goal == "advance":
         if constrained:
             return ("micro_credential", True,
-                    f"To move up with {_constraint(time, budget)}, micro-credentials show the specific skills a next "
-                    "role needs, and several related ones can add up to a larger credential.",
+                    f"To move up with {_constraint(time, budget)}, micro-credentials show the specific skills a "
+                    "next role needs; related ones can add up to a larger credential.",
                     ("article#choose", "article#table"))
         return ("certificate", False,
-                "The article credits traditional certificates with career advancement and specialised knowledge, "
-                "and you have the time and budget for one.", ("article#table",))
+                "The article credits certificate programmes with career advancement and specialised knowledge.",
+                ("article#table",))
     if goal == "upskill":
         return ("micro_credential", False,
-                "For a targeted skill gap the article recommends micro-credentials: hours to days, often free to a "
-                "few hundred dollars, and usable straight away.", ("article#choose", "article#table"))
+                "For a targeted skill gap the article recommends micro-credentials: hours to days, often free to "
+                "a few hundred dollars, usable straight away.", ("article#choose", "article#table"))
     return ("micro_credential", False,
-            "To stay current the article recommends micro-credentials: short (hours to days), targeted at one skill "
-            "or a new tool, and an efficient way to keep your skills up to date throughout a career.",
-            ("article#choose", "article#table", "article#changing"))
+            "To stay current the article recommends micro-credentials: short (hours to days), targeted at one "
+            "skill or a new tool.", ("article#choose", "article#table"))
 
 
 def _fit(cred: Credential, field: Optional[str], kind: str, order: int) -> Tuple[int, int, int]:
@@ -232,8 +226,7 @@ def recommend(
     if goal not in GOALS:
         raise ValueError(f"unknown goal {goal!r}")
     field_id = field if field in kb.fields else None
-    regulated = bool(field_id and kb.fields[field_id].regulated)
-    kind, stack, reason, sources = choose_kind(goal, time, budget, field_id, regulated)
+    kind, stack, reason, sources = choose_kind(goal, time, budget, kb.fields[field_id] if field_id else None)
     return Recommendation(kind, stack, _pick(kb, field_id, kind, named), reason, sources)
 
 
@@ -247,7 +240,7 @@ def _headline(rec: Recommendation, goal: str, field_label: Optional[str]) -> str
     if goal == "career_change" and field_label:
         goal_words = f"moving into {field_label}"
     if rec.kind == "degree":
-        return f"For {goal_words}: a degree and licence first, not micro-credentials."
+        return f"For {goal_words}: the profession's own degree and licence first; micro-credentials are not the way in."
     what = "a traditional certificate programme" if rec.kind == "certificate" else "micro-credentials"
     return f"For {goal_words}, I'd suggest {what}" + (", which can stack towards a certificate." if rec.stack else ".")
 
@@ -268,7 +261,7 @@ def advice_reply(
     if rec.credentials and rec.kind == "degree":
         # the profession's own certification, with what it takes (e.g. the CPA's education rule)
         c = kb.credentials[rec.credentials[0]]
-        lines.append(_sentence_of(c.facts["duration"].text))
+        lines.append(f"{c.name}: {c.facts['duration'].cell or c.facts['duration'].text}.")
     elif rec.credentials:
         names = ", ".join(kb.credentials[c].name for c in rec.credentials)
         lines.append(f"The article names: {names}.")
@@ -281,7 +274,7 @@ def advice_reply(
     facts = [Fact("", r) for r in rec.sources]
     if rec.credentials and rec.kind == "degree":
         facts.append(kb.credentials[rec.credentials[0]].facts["duration"])
-    lines.append(cite(kb, *facts))
+    lines.append(cite(kb, *facts, links=False))
     buttons: List[Button] = [Button(f"About {kb.credentials[c].name}", payload("ask_overview", credential=c))
                              for c in rec.credentials[:2]]
     if rec.kind != "degree":

@@ -25,6 +25,8 @@ FAQ_MAX_CHARS = 450
 COMPARE_MAX_CHARS = 900
 ADVICE_MAX_CHARS = 700
 SILENT_PREFIX = "The article doesn't"
+# "Was this helpful?" may be added to any answer (actions/feedback.py)
+ROOM_FOR_PROMPT = 20
 
 MORE_DETAIL_TITLE = v.BUTTON_TITLES[v.MORE_DETAIL]
 FULL_COMPARISON_TITLE = "Full comparison"
@@ -65,9 +67,10 @@ MORE_BUTTON = Button(MORE_DETAIL_TITLE, payload(v.MORE_DETAIL))
 # sources
 
 
-def cite(kb: Knowledge, *facts: Fact) -> str:
+def cite(kb: Knowledge, *facts: Fact, links: bool = True) -> str:
     """"Source: …" naming the article by its title and sections, and each
-    public source with its URL and the date its facts hold for."""
+    public source with the date its facts hold for and (unless `links` is
+    False, in a table where room is short) its URL."""
     article = kb.sources["article"]
     sections: List[str] = []
     public: Dict[str, Optional[str]] = {}
@@ -82,10 +85,12 @@ def cite(kb: Knowledge, *facts: Fact) -> str:
     parts = []
     if sections:
         word = "section" if len(sections) == 1 else "sections"
-        parts.append(f"\"{article.title}\", {word} " + " and ".join(f"\"{s}\"" for s in sections))
+        quoted = [f"\"{s}\"" for s in sections]
+        named = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+        parts.append(f"\"{article.title}\", {word} {named}")
     for src_id, as_of in public.items():
         src = kb.sources[src_id]
-        parts.append(src.title + (f" ({src.url})" if src.url else "") + (f", as of {as_of}" if as_of else ""))
+        parts.append(src.title + (f" ({src.url})" if src.url and links else "") + (f", as of {as_of}" if as_of else ""))
     return "Source: " + "; ".join(parts) + "."
 
 
@@ -225,7 +230,7 @@ def attribute_answer(
             else:
                 cell = fact.cell or _lower_first(fact.text)
                 lines.append(f"• {cred.name}: the article doesn't say; for {kb.kinds[cred.kind].plural} in general, {cell}.")
-        lines.append(cite(kb, *(c.facts[attribute] for c in creds[:3])))
+        lines.append(cite(kb, *(c.facts[attribute] for c in creds[:3]), links=False))
         return Reply("\n".join(lines), topic=topic,
                      more=_more_key("compare", ",".join(c.id for c in creds[:3]), ""))
     if len(creds) == 1:
@@ -375,7 +380,7 @@ def _side_cell(kb: Knowledge, side: "Side", attribute: str, full: bool) -> str:
         return whole if full else brief(fact)
     if is_silent(fact):
         return "the article doesn't say"
-    return f"not given; for {kb.kinds[side.cred.kind].plural} in general, {whole if full else brief(fact)}"
+    return f"not given ({kb.kinds[side.cred.kind].plural} in general: {whole if full else brief(fact)})"
 
 
 @dataclass(frozen=True)
@@ -417,16 +422,19 @@ def _telling_rows(sides: Sequence[Side]) -> List[str]:
 
 
 def compare(kb: Knowledge, credentials: Sequence[str] = (), kinds: Sequence[str] = (), full: bool = False) -> Reply:
-    """Side by side: credentials, a credential and a kind, or two kinds. The
-    three most telling rows first (with "Full comparison"), all rows on request."""
+    """Side by side: credentials, a credential and a kind, or two kinds, one
+    line each. The three most telling attributes first (with "Full
+    comparison"), all of them on request."""
     sides = _sides(kb, credentials, kinds)
-    rows = list(COMPARE_ROWS) if full else _telling_rows(sides)[:SHORT_ROWS]
-    rows = [a for a in COMPARE_ROWS if a in rows]
-    lines = [" vs ".join(s.name for s in sides) + ":"]
-    for attr in rows:
-        cells = "; ".join(f"{s.name}: {_side_cell(kb, s, attr, full)}" for s in sides)
-        lines.append(f"• {kb.attributes[attr].label.capitalize()}: {cells}.")
-    lines.append(cite(kb, *(s.facts[a] for s in sides for a in rows)))
+    for n_rows in ([len(COMPARE_ROWS)] if full else range(SHORT_ROWS, 0, -1)):
+        rows = [a for a in COMPARE_ROWS if a in _telling_rows(sides)[:n_rows]]
+        lines = [" vs ".join(s.name for s in sides) + ":"]
+        for side in sides:  # each name once, its rows after it
+            cells = "; ".join(f"{kb.attributes[a].label}: {_side_cell(kb, side, a, full)}" for a in rows)
+            lines.append(f"• {side.name[:1].upper() + side.name[1:]}: {cells}.")
+        lines.append(cite(kb, *(s.facts[a] for s in sides for a in rows), links=full))
+        if full or len("\n".join(lines)) <= COMPARE_MAX_CHARS - ROOM_FOR_PROMPT:
+            break
     cred_ids = [s.cred.id for s in sides if s.cred]
     kind_ids = [k for k in kinds if k in kb.kinds] or [
         k for k in kb.kinds if any(s.cred is None and s.facts["scope"] == kb.general["scope"][k] for s in sides)]

@@ -101,6 +101,7 @@ class Field:
     aliases: Tuple[str, ...]
     case_sensitive_aliases: Tuple[str, ...] = ()
     regulated: bool = False  # entry needs a full degree and often a licence (article#compete)
+    entry: Optional[Fact] = None  # how one enters a regulated field, as far as the article says
 
 
 @dataclass(frozen=True)
@@ -402,14 +403,18 @@ def _load_general(c: _Checker, raw: Any, sources: Mapping[str, Source]) -> Dict[
     return general
 
 
-def _load_fields(c: _Checker, raw: Any) -> Dict[str, Field]:
+def _load_fields(c: _Checker, raw: Any, sources: Mapping[str, Source]) -> Dict[str, Field]:
     fields: Dict[str, Field] = {}
     for fid, f in c.mapping(raw, "fields", "fields").items():
         entry = f"fields.{fid}"
         f = c.mapping(f, entry, "(entry)")
-        c.keys(f, entry, ["label", "aliases"], ["case_sensitive_aliases", "regulated"])
+        c.keys(f, entry, ["label", "aliases"], ["case_sensitive_aliases", "regulated", "entry"])
         aliases, cs = _aliases(c, f, entry)
-        fields[fid] = Field(fid, c.text(f["label"], entry, "label"), aliases, cs, _flag(c, f, "regulated", entry))
+        regulated = _flag(c, f, "regulated", entry)
+        if regulated and "entry" not in f:
+            raise c.fail(entry, "entry", "is missing (a regulated field says how one enters it, with its source)")
+        how = _fact(c, sources, f["entry"], entry, "entry") if "entry" in f else None
+        fields[fid] = Field(fid, c.text(f["label"], entry, "label"), aliases, cs, regulated, how)
     return fields
 
 
@@ -559,7 +564,7 @@ def load_knowledge(path: Union[str, Path, None] = None) -> Knowledge:
     kinds = _load_kinds(c, raw["kinds"])
     attributes = _load_attributes(c, raw["attributes"])
     general = _load_general(c, raw["general"], sources)
-    fields = _load_fields(c, raw["fields"])
+    fields = _load_fields(c, raw["fields"], sources)
     faq = _load_faq(c, raw["faq"], sources)
     credentials = _load_credentials(c, raw["credentials"], sources, fields, general)
     topics = _load_topics(c, raw["topics"], sources, fields)
@@ -599,6 +604,9 @@ def all_facts(kb: Knowledge) -> List[Tuple[str, Fact]]:
                 out.append((f"credentials.{cid}.facts.{aid}", fact))
     for tid, t in kb.topics.items():
         out.append((f"topics.{tid}", t.fact))
+    for fid, f in kb.fields.items():
+        if f.entry is not None:
+            out.append((f"fields.{fid}.entry", f.entry))
     for i, p in enumerate(kb.passages):
         out.append((f"passages[{i}]", Fact(p.text, p.source)))
     return out
