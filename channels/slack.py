@@ -48,7 +48,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.guard import ActionGuard
 from channels.text import max_message_chars, screen
-from channels import (
+from channels.slack_settings import (
     SLACK_NOT_CONFIGURED,
     SLACK_WEBHOOK_PATH,
     slack_configured,

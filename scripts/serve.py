@@ -36,7 +36,7 @@ from typing import Dict, IO, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from channels import slack_status  # noqa: E402  (does not import Rasa)
+from channels.slack_settings import slack_status  # noqa: E402  (does not import Rasa)
 
 VENV_BIN = ROOT / ".venv" / "bin"
 WEB_DIR = ROOT / "web"                  # the chat page (index.html, chat.js, chat.css)

@@ -24,7 +24,7 @@ from aiohttp import web
 from conftest import started_stack
 from serve import Stack
 
-from channels import SLACK_NOT_CONFIGURED, slack_settings, slack_status
+from channels.slack_settings import SLACK_NOT_CONFIGURED, slack_settings, slack_status
 from channels.slack import SeenEvents, SlackBot, SlackInput
 
 TOKEN = "xoxb-test-token"
