@@ -94,15 +94,15 @@ cluster-deps:
 
 run-cluster: $(MODEL) $(WEBCHAT) cluster-deps
 	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
-	@RASA_MODEL=$(MODEL) $(PY) scripts/cluster.py run
+	@RASA_MODEL=$(MODEL) $(PY) -m stack.cluster run
 
 run: $(MODEL) $(WEBCHAT)
 	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
-	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py run
+	@RASA_MODEL=$(MODEL) $(PY) -m stack run
 
 shell: $(MODEL)
 	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
-	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py shell
+	@RASA_MODEL=$(MODEL) $(PY) -m stack shell
 
 test: $(MODEL) $(WEBCHAT) chromium cluster-deps
 	$(PY) -m pytest

@@ -28,13 +28,15 @@ from typing import Any, Dict, List
 
 from bench import load, mixes, procs
 from bench.load import Target
-from bench.run import MODEL, ROOT, Progress, bench_endpoints, free_port, stock_model, stock_stack
-from serve import Stack, base_env, wait_http
+from bench.run import MODEL, Progress, bench_endpoints, stock_model, stock_stack
+from stack.env import ROOT, base_env
+from stack.net import free_port, wait_http
+from stack.process import Stack
 
 
 def start_variant(stack: Stack, patches: str) -> None:
     env = base_env(stack.extra_env)
-    out = stack._out("rasa")
+    out = stack.log_file("rasa")
     cmd = [sys.executable, "-m", "bench.patches", patches, "run", "--model", stack.model,
            "--endpoints", stack.endpoints, "--credentials", stack.credentials, "--port", str(stack.rasa_port),
            *stack.rasa_args]

@@ -25,7 +25,6 @@ import platform
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,26 +33,17 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from serve import Stack, base_env, rasa_bin  # noqa: E402
-
-from bench import load, mixes, procs, profile, report  # noqa: E402
-from bench.load import Target  # noqa: E402
+from bench import load, mixes, procs, profile, report
+from bench.load import Target
+from stack.env import ROOT, base_env, rasa_bin
+from stack.net import free_port
+from stack.process import Stack
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
 
 def cache_dir() -> Path:
     return Path(os.environ.get("BENCH_CACHE") or Path.home() / ".cache" / "microcred-bench")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- progress -----------------------------------------------------------------

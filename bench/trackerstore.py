@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 async def _turn(store: Any, sender: str, out: List[float]) -> None:

@@ -22,14 +22,11 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from evaluation import baseline  # noqa: E402
-from evaluation.nludata import read_examples, training_files, write_examples  # noqa: E402
-from evaluation.perturb import perturb_all  # noqa: E402
-from actions.disambiguate import ranking_without_fallback  # noqa: E402
+from actions.disambiguate import ranking_without_fallback
+from evaluation import baseline
+from evaluation.nludata import read_examples, training_files, write_examples
+from evaluation.perturb import perturb_all
+from stack.env import ROOT, base_env, rasa_bin
 
 RESULTS = ROOT / "results"
 DOCS = ROOT / "docs"
@@ -44,8 +41,6 @@ def progress(msg: str) -> None:
 
 
 def rasa(*args: str) -> None:
-    from serve import base_env, rasa_bin
-
     proc = subprocess.run([rasa_bin(), *args], cwd=ROOT, env=base_env(), capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])

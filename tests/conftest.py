@@ -4,8 +4,6 @@ end-to-end tests (started exactly as `make run` starts them)."""
 from __future__ import annotations
 
 import json
-import socket
-import sys
 import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -13,19 +11,11 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 import requests
 
+from stack.net import free_port
+from stack.process import Stack
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from serve import Stack  # noqa: E402
-
 MODEL = ROOT / "models" / "assistant.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_tracker(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from serve import base_env, rasa_bin
+from stack.env import base_env, rasa_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, free_port
-from serve import Stack, api_args
+from stack.process import Stack, api_args
 
 from channels.text import (
     APOLOGY_REPLY,

@@ -20,7 +20,7 @@ import requests
 from aiohttp import web
 
 from conftest import started_stack
-from serve import Stack
+from stack.process import Stack
 from test_reliability import LogWatch, SocketClient, new_sender, say, text_of, user_texts
 from test_slack import SECRET, TOKEN, FakeSlackApi, SlackClient, has, message_event, sign
 

@@ -18,7 +18,7 @@ from typing import Dict, Iterator, List
 import pytest
 
 from conftest import MODEL, ROOT, Chat, free_port
-from serve import Stack
+from stack.process import Stack
 
 from reporting.analyze import analyze
 from reporting.store import read_events

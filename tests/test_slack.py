@@ -22,7 +22,7 @@ import requests
 from aiohttp import web
 
 from conftest import started_stack
-from serve import Stack
+from stack.process import Stack
 
 from channels.slack_settings import SLACK_NOT_CONFIGURED, slack_settings, slack_status
 from channels.slack import SeenEvents, SlackBot, SlackInput
