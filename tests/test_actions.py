@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as A
-from conftest import entity, make_tracker
+from tests.helpers.trackers import entity, make_tracker
 
 
 def run(action, text: str, intent: str, entities=None, slots=None) -> Tuple[str, List[Dict[str, Any]], Dict[str, Any]]:

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions as A
 from actions.advice import BUDGETS, GOALS, TIMES, advice_reply, parse_budget, parse_goal, parse_time, recommend
 from actions.knowledge import load_knowledge
-from conftest import entity, make_tracker
+from tests.helpers.trackers import entity, make_tracker
 
 KB = load_knowledge()
 FIELDS = ["tech", "data", "marketing", "teaching", "project_management", "healthcare", None]

@@ -11,7 +11,6 @@ import threading
 import time
 import urllib.error
 import uuid
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
@@ -20,10 +19,9 @@ from stack.cluster import Cluster
 from stack.lockcheck import CONCURRENT_MESSAGES, send_at_once, turn_problems, turns
 from stack.net import free_port, post_message, wait_tcp
 from stack.tools import find_tool, missing_tools
+from tests.helpers import MODEL
 
-ROOT = Path(__file__).resolve().parent.parent
 
-MODEL = ROOT / "models" / "assistant.tar.gz"
 LOCK_LIFETIME = 15  # TICKET_LOCK_LIFETIME: how long a dead server's ticket can hold a conversation
 
 

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions as A
 from actions.disambiguate import SUGGEST_FLOOR, decide, is_second_something_else, label_for
 from actions.knowledge import load_knowledge
-from conftest import entity
+from tests.helpers.trackers import entity
 
 KB = load_knowledge()
 

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from actions.knowledge import ATTRIBUTES, DEFAULT_PATH, KnowledgeError, all_facts, load_knowledge, normalise
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RAW = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
 
 # The credentials the article names (issue 2); each must be in the file.

@@ -3,15 +3,13 @@ lookup helpers that resolve what it finds."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List, Tuple
 
 import pytest
 from actions.knowledge import load_knowledge
-from actions.lookup import UnknownFinder, build_vocabulary, mentions_from_entities, resolve
+from actions.lookup import mentions_from_entities, resolve
 from actions.patterns import build_pipeline, typo_variants
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
-import pytest
 
 from stack.env import base_env, rasa_bin
+from tests.helpers import MODEL, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "assistant.tar.gz"
 HELDOUT_MIN_ACCURACY = 0.95
 
 

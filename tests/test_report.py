@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 from reporting.analyze import analyze
 from reporting.grouping import group_questions, normalise

@@ -17,8 +17,10 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from conftest import MODEL, ROOT, Chat, free_port
+from stack.net import free_port
 from stack.process import Stack
+from tests.helpers import MODEL, ROOT
+from tests.helpers.servers import Chat
 
 from reporting.analyze import analyze
 from reporting.store import read_events

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import pexpect
-import pytest
 
-from conftest import MODEL, free_port
+from stack.net import free_port
+from tests.helpers import MODEL, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOWN = "\x1b[B"
 
 

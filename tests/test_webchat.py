@@ -24,8 +24,9 @@ import playwright.sync_api as playwright_api  # requirements.txt; its browser do
 import pytest
 import requests
 
-from conftest import ROOT, free_port
+from stack.net import free_port
 from stack.process import Stack
+from tests.helpers import ROOT
 
 expect = playwright_api.expect
 
