@@ -6,7 +6,7 @@
 Both bots are served at the same time on their own loopback ports and measured
 in the same run, interleaved (single user: alternating per message;
 concurrency: ours/stock, then stock/ours in the second round). Writes
-bench/results.json, docs/latency.png and the generated part of
+docs/bench/results.json, docs/latency.png and the generated part of
 docs/BENCHMARKS.md (or, with --out-dir, all three into that folder).
 
 The stock bot is created once with `rasa init --no-prompt` (same venv) in
@@ -40,6 +40,7 @@ from stack.net import free_port
 from stack.process import Stack
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
+DATA = ROOT / "docs" / "bench"  # what the runs measured (results.json, experiment.json)
 
 
 def cache_dir() -> Path:
@@ -111,7 +112,7 @@ def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_sto
     """The project's endpoints.yml (every key kept: timeouts etc.), with the action
     server on its bench port and a fresh SQLite tracker store in tmp
     (for experiments: tracker_store="memory", Rasa's in-memory store, or "wal",
-    SQLite in WAL mode, bench/patches.py)."""
+    SQLite in WAL mode, addons/tracker_store.py)."""
     import yaml
     config = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
     action = dict(config.get("action_endpoint") or {})
@@ -120,7 +121,7 @@ def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_sto
     if tracker_store == "memory":
         config.pop("tracker_store", None)
     else:
-        config["tracker_store"] = {"type": "SQL" if tracker_store == "sql" else "bench.patches.WalSQLTrackerStore",
+        config["tracker_store"] = {"type": "SQL" if tracker_store == "sql" else "addons.tracker_store.WalSQLTrackerStore",
                                    "dialect": "sqlite", "db": str(tmp / f"trackers.{name}.db")}
     for key in ("event_broker", "lock_store", "nlg", "models"):
         config.pop(key, None)  # nothing outside this machine's loopback, nothing shared
@@ -511,7 +512,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="skip py-spy profiling")
     p.add_argument("--profile-messages", type=int, default=None, help="single-user messages per bot under py-spy (default 150)")
     p.add_argument("--profile-dir", default="", help="keep py-spy's collapsed stacks here")
-    p.add_argument("--out-dir", default="", help="write results.json, latency.png, BENCHMARKS.md here instead of bench/ and docs/")
+    p.add_argument("--out-dir", default="", help="write results.json, latency.png, BENCHMARKS.md here instead of docs/bench/ and docs/")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary folder (logs, trackers)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
@@ -532,7 +533,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         paths = {"json": out / "results.json", "png": out / "latency.png", "md": out / "BENCHMARKS.md"}
     else:
-        paths = {"json": ROOT / "bench" / "results.json", "png": ROOT / "docs" / "latency.png",
+        paths = {"json": DATA / "results.json", "png": ROOT / "docs" / "latency.png",
                  "md": ROOT / "docs" / "BENCHMARKS.md"}
     paths["json"].write_text(json.dumps(results, indent=2, default=str) + "\n")
     report.plot(results, paths["png"])

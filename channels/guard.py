@@ -31,6 +31,10 @@ The same wrapper makes sure no message goes unanswered: if Rasa sent nothing
 back (its default actions for ``/restart``, ``/session_start`` and ``/back``,
 which a user can type, say nothing), the channel sends
 :data:`channels.text.SILENT_TURN_REPLY`.
+
+Every project channel imports this module, so it is also where the Rasa server
+process installs the project's Rasa add-ons: one call, ``addons.install()``,
+below the imports.
 """
 
 from __future__ import annotations
@@ -45,7 +49,13 @@ from rasa.core.channels.channel import UserMessage
 from rasa.utils.endpoints import EndpointConfig
 from sanic import Blueprint, Sanic
 
+import addons
 from channels.text import APOLOGY_REPLY, HELP_BUTTONS, SILENT_TURN_REPLY
+
+# The Rasa server imports the project's channels (credentials.yml) before it
+# serves, and each of them imports this module: the one place where the add-ons
+# that patch Rasa (addons/__init__.py) are installed in its process.
+addons.install()
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +95,7 @@ _HANDLER = _ActionFailureHandler(level=logging.ERROR)
 
 
 def install_failure_hook() -> None:
-    """Attach the handler to Rasa's processor logger (once), and the cached
-    action-response validator (addons/speedups.py)."""
-    from addons.speedups import cached_action_result_validator
-
-    cached_action_result_validator()
+    """Attach the handler to Rasa's processor logger (once)."""
     processor_logger = logging.getLogger(PROCESSOR_LOGGER)
     if _HANDLER not in processor_logger.handlers:
         processor_logger.addHandler(_HANDLER)

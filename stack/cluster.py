@@ -181,7 +181,7 @@ class Cluster:
         if self.lock_store == "redis":  # the stock store, for `lockcheck` only
             endpoints = str(self.base / "endpoints.stock-redis.yml")
             Path(endpoints).write_text((ROOT / ENDPOINTS).read_text().replace(
-                "type: scaleout.lock_store.AtomicRedisLockStore", "type: redis"))
+                "type: addons.lock_store.AtomicRedisLockStore", "type: redis"))
         ports = list(self.server_ports) or [free_port() for _ in range(self.servers)]
         if len(ports) != self.servers:
             raise ValueError(f"{self.servers} servers need {self.servers} ports, got {ports}")
@@ -382,7 +382,7 @@ def cmd_lockcheck(argv: List[str]) -> int:
     `--trials` times: how often is a turn lost or interleaved?"""
     ap = argparse.ArgumentParser(prog="python -m stack.cluster lockcheck")
     ap.add_argument("--lock-store", choices=["atomic", "redis"], default="atomic",
-                    help="atomic: scaleout.lock_store (default); redis: Rasa's stock RedisLockStore")
+                    help="atomic: addons.lock_store (default); redis: Rasa's stock RedisLockStore")
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--model", default=os.environ.get("RASA_MODEL", "models"))
     args = ap.parse_args(argv)

@@ -64,7 +64,7 @@ def redis_port():
 def test_lock_store_issues_each_ticket_once_under_concurrency(redis_port):
     """Eight clients (own connections, as eight servers would have) take 25
     tickets each for one conversation at the same time: 200 distinct tickets."""
-    from scaleout.lock_store import AtomicRedisLockStore
+    from addons.lock_store import AtomicRedisLockStore
 
     stores = [AtomicRedisLockStore(host="127.0.0.1", port=redis_port, key_prefix="t1") for _ in range(8)]
     tickets: List[int] = []
@@ -89,7 +89,7 @@ def test_lock_store_waiter_outlives_a_dead_servers_ticket(redis_port):
     waiting behind it then gets its turn (with Rasa's store it never would)."""
     import asyncio
 
-    from scaleout.lock_store import AtomicRedisLockStore
+    from addons.lock_store import AtomicRedisLockStore
 
     store = AtomicRedisLockStore(host="127.0.0.1", port=redis_port, key_prefix="t2")
     store.issue_ticket("conv", 2)  # the dead server's ticket: never served, never cleaned up

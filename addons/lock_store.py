@@ -37,7 +37,7 @@ its tickets have expired.
 endpoints.cluster.yml selects it through Rasa's custom lock store mechanism:
 
     lock_store:
-      type: scaleout.lock_store.AtomicRedisLockStore
+      type: addons.lock_store.AtomicRedisLockStore
       url: <host>
       port: ...           # and every other RedisLockStore setting
 """
