@@ -241,9 +241,31 @@ def test_database_url_from_endpoints(tmp_path, monkeypatch):
     assert url_from_endpoints(ep) == "postgresql://bot:s3cret@db.example:5432/rasa"
     assert resolve_url("sqlite:///a.db") == "sqlite:///a.db"
     assert resolve_url(None, tmp_path / "none.yml").endswith("var/trackers.db")
-    ep.write_text("tracker_store:\n  type: redis\n")
+    for not_sql in ("redis", "addons.lock_store.AtomicRedisLockStore"):
+        ep.write_text(f"tracker_store:\n  type: {not_sql}\n")
+        r = run_report("--endpoints", str(ep), "--out", str(tmp_path / "r.html"))
+        assert r.returncode == 2 and "SQL tracker stores only" in r.stderr, r.stderr
+    ep.write_text("tracker_store:\n  type: addons.nope.Store\n")
     r = run_report("--endpoints", str(ep), "--out", str(tmp_path / "r.html"))
-    assert r.returncode == 2 and "SQL tracker stores only" in r.stderr
+    assert r.returncode == 2 and "cannot load the tracker store class 'addons.nope.Store'" in r.stderr, r.stderr
+
+
+def test_the_projects_own_endpoints_files_are_read(tmp_path, monkeypatch):
+    """endpoints.yml as committed (the WAL add-on's class path) names var/trackers.db;
+    endpoints.cluster.yml (`type: SQL`) names the cluster's PostgreSQL."""
+    assert url_from_endpoints(ROOT / "endpoints.yml") == f"sqlite:///{ROOT / 'var' / 'trackers.db'}"
+    for var, value in {"TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5433", "TRACKER_DB_NAME": "rasa",
+                       "TRACKER_DB_USER": "rasa", "TRACKER_DB_PASSWORD": "pw"}.items():
+        monkeypatch.setenv(var, value)
+    assert url_from_endpoints(ROOT / "endpoints.cluster.yml") == "postgresql://rasa:pw@127.0.0.1:5433/rasa"
+    # `make report` on the real endpoints.yml, its store in a folder of its own
+    ep = tmp_path / "endpoints.yml"
+    ep.write_text((ROOT / "endpoints.yml").read_text())
+    (tmp_path / "var").mkdir()
+    small_log().write(f"sqlite:///{tmp_path / 'var' / 'trackers.db'}")
+    r = run_report("--endpoints", str(ep), "--out", str(tmp_path / "r.html"))
+    assert r.returncode == 0, r.stderr
+    assert "trackers.db" in r.stdout and "conversations" in r.stdout
 
 
 def big_log(target: int = 100_000, seed: int = 7) -> Tuple[Log, Dict[str, Any]]:
