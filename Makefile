@@ -12,6 +12,12 @@ STAMP     := $(VENV)/.installed
 SPACY_DIR := build/spacy
 MODEL     := models/assistant.tar.gz
 WEBCHAT   := build/web/rasa-webchat.js
+# The knowledge file: $KNOWLEDGE_FILE if set, else the project's. Only the
+# prerequisites below name it: every command reads KNOWLEDGE_FILE itself
+# (actions.knowledge.knowledge_path()).
+KNOWLEDGE := $(or $(KNOWLEDGE_FILE),knowledge/credentials.yml)
+# which knowledge file $(SPACY_DIR) was built from
+KNOWLEDGE_USED := $(SPACY_DIR).knowledge-file
 export CHROMIUM ?= /usr/bin/chromium
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -22,7 +28,7 @@ export PYTHONWARNINGS ?= ignore
 
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help install build train web chromium run shell test eval clean lock report bench cluster-deps run-cluster
+.PHONY: help install build train web chromium run shell test eval clean lock report bench cluster-deps run-cluster FORCE
 
 help:
 	@echo "make run    set up, build, train if needed, and serve (web chat on :8080, REST and socket.io on :5005, actions on :5055)"
@@ -45,10 +51,19 @@ $(STAMP): requirements.txt constraints.txt scripts/find_python.sh
 
 install: $(STAMP)
 
-# 2. the spaCy pipeline, generated from the knowledge file (validated on the way)
-$(SPACY_DIR)/.built: $(STAMP) knowledge/credentials.yml actions/knowledge.py actions/patterns.py
+# 2. the spaCy pipeline, generated from the knowledge file (validated on the way);
+#    rebuilt when that file changes, or when KNOWLEDGE_FILE names another one
+#    ($(KNOWLEDGE_USED) is rewritten only then; a pipeline built before it
+#    existed is taken to come from the file named now). A missing file is
+#    reported by actions.patterns, like any other mistake in it.
+$(SPACY_DIR)/.built: $(STAMP) $(wildcard $(KNOWLEDGE)) $(KNOWLEDGE_USED) actions/knowledge.py actions/patterns.py
 	$(PY) -m actions.patterns $(SPACY_DIR)
 	@touch $@
+
+$(KNOWLEDGE_USED): FORCE
+	@mkdir -p $(@D); used="$(abspath $(KNOWLEDGE))"; \
+	if [ ! -f $@ ] && [ -f $(SPACY_DIR)/.built ]; then echo "$$used" > $@ && touch -r $(SPACY_DIR)/.built $@; \
+	elif [ "$$(cat $@ 2>/dev/null)" != "$$used" ]; then echo "$$used" > $@; fi
 
 build: $(SPACY_DIR)/.built
 
@@ -93,15 +108,15 @@ cluster-deps:
 	fi
 
 run-cluster: $(MODEL) $(WEBCHAT) cluster-deps
-	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
+	@$(PY) -m actions.knowledge
 	@RASA_MODEL=$(MODEL) $(PY) -m stack.cluster run
 
 run: $(MODEL) $(WEBCHAT)
-	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
+	@$(PY) -m actions.knowledge
 	@RASA_MODEL=$(MODEL) $(PY) -m stack run
 
 shell: $(MODEL)
-	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
+	@$(PY) -m actions.knowledge
 	@RASA_MODEL=$(MODEL) $(PY) -m stack shell
 
 test: $(MODEL) $(WEBCHAT) chromium cluster-deps
@@ -126,3 +141,5 @@ lock:
 
 clean:
 	rm -rf build models results .rasa var/log .pytest_cache
+
+FORCE:

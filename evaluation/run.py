@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 from actions.disambiguate import ranking_without_fallback
+from actions.knowledge import knowledge_path
 from evaluation import baseline
 from evaluation.nludata import read_examples, training_files, write_examples
 from evaluation.perturb import perturb_all
@@ -49,7 +50,7 @@ def rasa(*args: str) -> None:
 
 def fingerprint() -> str:
     h = hashlib.sha256()
-    for p in [ROOT / "config.yml", ROOT / "domain.yml", *training_files(ROOT), ROOT / "knowledge" / "credentials.yml"]:
+    for p in [ROOT / "config.yml", ROOT / "domain.yml", *training_files(ROOT), knowledge_path()]:
         h.update(p.read_bytes())
     return h.hexdigest()[:12]
 

@@ -7,8 +7,10 @@ import html
 from datetime import datetime, timezone
 from typing import List, Optional, Sequence, Tuple
 
+from actions.knowledge import knowledge_path
 from reporting.analyze import Report
 from reporting.grouping import normalise
+from reporting.store import ROOT
 
 MAX_GROUPS = 200          # groups shown (most frequent first)
 MAX_TEXTS_PER_GROUP = 12  # distinct questions shown per group
@@ -122,6 +124,15 @@ def _guesses(guesses) -> str:
     return ", ".join(f"<code>{esc(n)}</code> {pct(c)}" for n, c in guesses)
 
 
+def knowledge_file_name() -> str:
+    """The knowledge file to edit ($KNOWLEDGE_FILE, else the project's), relative to the project if inside it."""
+    path = knowledge_path().resolve()
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str:
     generated = generated or datetime.now(timezone.utc)
     days = sorted(rep.days)
@@ -233,7 +244,7 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
     out.append("</section>")
     out.append('<section id="next"><h2>What to do with this</h2><p>Turn a group of unanswered questions into training '
                "examples (<code>data/nlu*.yml</code>) for the intent that should answer them, or add a credential to "
-               "<code>knowledge/credentials.yml</code> with a sourced fact; then <code>make run</code> retrains. "
+               f"<code>{esc(knowledge_file_name())}</code> with a sourced fact; then <code>make run</code> retrains. "
                "Step by step: <code>docs/REPORT.md</code>.</p></section>")
     out.append("</main></body></html>")
     return "".join(out)
