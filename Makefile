@@ -1,5 +1,7 @@
 # The README's commands. Each target does all of its own set-up, so on a fresh
 # machine `make run` or `make test` is all there is to type.
+# Every project command is run as `$(PY) -m <package>` from this folder; the one
+# shell script, scripts/find_python.sh, finds Python 3.10 before the venv exists.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -7,7 +9,6 @@ SHELL := /bin/bash
 VENV      := .venv
 BIN       := $(VENV)/bin
 PY        := $(BIN)/python
-RASA      := $(BIN)/rasa
 STAMP     := $(VENV)/.installed
 SPACY_DIR := build/spacy
 MODEL     := models/assistant.tar.gz
@@ -70,15 +71,15 @@ build: $(SPACY_DIR)/.built
 # 3. the model, only when training data or config changed (Rasa fingerprints
 #    the graph too, so a retrain reuses every unchanged component)
 $(MODEL): $(SPACY_DIR)/.built $(TRAIN_INPUTS)
-	$(RASA) train --fixed-model-name assistant --out models
+	$(PY) -m rasa train --fixed-model-name assistant --out models
 	@touch $@
 
 train: $(MODEL)
 
 # 4. the web chat page's widget: the rasa-webchat bundle from the npm registry
 #    (tarball only, integrity checked), its Google Fonts @import stripped
-$(WEBCHAT): scripts/build_web.py | $(STAMP)
-	$(PY) scripts/build_web.py --force
+$(WEBCHAT): stack/widget.py | $(STAMP)
+	$(PY) -m stack.widget --force
 
 web: $(WEBCHAT)
 
@@ -136,8 +137,9 @@ report: $(STAMP)
 
 lock:
 	rm -rf /tmp/microcred-lock && "$$(scripts/find_python.sh)" -m venv /tmp/microcred-lock
-	/tmp/microcred-lock/bin/pip install --quiet "pip==24.0" && /tmp/microcred-lock/bin/pip install --quiet -r requirements.txt
-	/tmp/microcred-lock/bin/pip freeze > constraints.txt
+	/tmp/microcred-lock/bin/python -m pip install --quiet "pip==24.0"
+	/tmp/microcred-lock/bin/python -m pip install --quiet -r requirements.txt
+	/tmp/microcred-lock/bin/python -m pip freeze > constraints.txt
 
 clean:
 	rm -rf build models results .rasa var/log .pytest_cache

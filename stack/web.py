@@ -23,7 +23,7 @@ from stack.env import ROOT, int_env
 from stack.process import stop_on_signals
 
 WEB_DIR = ROOT / "web"                  # the chat page (index.html, chat.js, chat.css)
-WEB_BUILD_DIR = ROOT / "build" / "web"  # the widget bundle (scripts/build_web.py)
+WEB_BUILD_DIR = ROOT / "build" / "web"  # the widget bundle (python -m stack.widget)
 
 
 def web_files() -> Dict[str, Path]:
@@ -109,7 +109,7 @@ def serve() -> int:
     missing = [n for n in ("index.html", "rasa-webchat.js") if n not in files]
     if missing:
         print(f"error: {', '.join(missing)} missing: build the page with `make web` "
-              "(scripts/build_web.py)", file=sys.stderr)
+              "(python -m stack.widget)", file=sys.stderr)
         return 1
     WebChatHandler.files = files
     WebChatHandler.rasa_port = int_env("RASA_PORT", 5005)
