@@ -8,7 +8,7 @@ these and send the result.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from actions.knowledge import ATTRIBUTES, Credential, Fact, Knowledge

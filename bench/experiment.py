@@ -80,14 +80,16 @@ def main() -> int:
         single = asyncio.run(load.interleaved_single_user(targets, args.messages, 600, progress))
         c1 = {n: procs.cpu_seconds(pid) for n, pid in pids.items()}
         results["single_user"] = {n: load.summarize(s) for n, s in single.items()}
-        results["rasa_cpu_ms_per_message"] = {n: round(1000 * (c1[n] - c0[n]) / max(1, len(single[n])), 2) for n in pids}
+        results["rasa_cpu_ms_per_message"] = {n: round(1000 * (c1[n] - c0[n]) / max(1, len(single[n])), 2)
+                                               for n in pids}
         conc: Dict[str, List[load.LoadResult]] = {t.name: [] for t in targets}
         for rnd in range(args.rounds):
             order = targets if rnd % 2 == 0 else list(reversed(targets))
             for t in order:
                 label = f"{args.users} users, {t.name}, round {rnd + 1}"
                 progress(label)
-                conc[t.name].append(asyncio.run(load.concurrent(t, args.users, args.load_messages, 300, progress, label)))
+                conc[t.name].append(asyncio.run(load.concurrent(t, args.users, args.load_messages, 300,
+                                                                progress, label)))
         results["concurrency"] = {}
         for n, runs in conc.items():
             pooled = load.LoadResult(args.users, [s for r in runs for s in r.samples], sum(r.seconds for r in runs))
@@ -101,12 +103,13 @@ def main() -> int:
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     progress.done("done")
     base = results["single_user"]["stock"]
+    stock_msgs_per_s = results["concurrency"]["stock"]["msgs_per_s"]
     for n in results["single_user"]:
         s, c = results["single_user"][n], results["concurrency"][n]
         print(f"{n:18s} p50 {s['p50_ms']:7.1f} ms ({s['p50_ms'] / base['p50_ms']:.2f}x stock)  "
               f"p95 {s['p95_ms']:7.1f} ms ({s['p95_ms'] / base['p95_ms']:.2f}x)  "
               f"cpu/msg {results['rasa_cpu_ms_per_message'][n]:5.1f} ms  "
-              f"{args.users} users {c['msgs_per_s']:5.1f} msg/s ({c['msgs_per_s'] / results['concurrency']['stock']['msgs_per_s']:.2f}x) "
+              f"{args.users} users {c['msgs_per_s']:5.1f} msg/s ({c['msgs_per_s'] / stock_msgs_per_s:.2f}x) "
               f"p95 {c['p95_ms']:.0f} ms  errors {s['errors'] + c['errors']}")
     return 0
 

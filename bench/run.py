@@ -121,8 +121,8 @@ def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_sto
     if tracker_store == "memory":
         config.pop("tracker_store", None)
     else:
-        config["tracker_store"] = {"type": "SQL" if tracker_store == "sql" else "addons.tracker_store.WalSQLTrackerStore",
-                                   "dialect": "sqlite", "db": str(tmp / f"trackers.{name}.db")}
+        store_type = "SQL" if tracker_store == "sql" else "addons.tracker_store.WalSQLTrackerStore"
+        config["tracker_store"] = {"type": store_type, "dialect": "sqlite", "db": str(tmp / f"trackers.{name}.db")}
     for key in ("event_broker", "lock_store", "nlg", "models"):
         config.pop(key, None)  # nothing outside this machine's loopback, nothing shared
     path = tmp / f"endpoints.{name}.yml"
@@ -278,7 +278,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             def start_stock() -> None:
                 try:
                     res["stock"] = start_timed(stock_stack_, stk, False)
-                except BaseException as exc:  # noqa: BLE001 - re-raised below, in the main thread
+                except BaseException as exc:  # re-raised below, in the main thread
                     res["stock_error"] = exc
 
             th = threading.Thread(target=start_stock)
@@ -473,7 +473,7 @@ def _version(mod: str) -> str:
     try:
         from importlib.metadata import version
         return version(mod.replace("_", "-"))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "?"
 
 
@@ -502,17 +502,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--smoke", action="store_true", help="tiny counts, no training, both servers started at once")
     p.add_argument("--messages", type=int, help="single-user messages per bot (default 400; smoke 8)")
     p.add_argument("--parse", type=int, help="/model/parse calls per bot (default 300; smoke 8)")
-    p.add_argument("--users", type=lambda s: [int(x) for x in s.split(",")], help="concurrency levels (default 1,10,50; smoke 1,3)")
+    p.add_argument("--users", type=lambda s: [int(x) for x in s.split(",")],
+                   help="concurrency levels (default 1,10,50; smoke 1,3)")
     p.add_argument("--per-user", type=int, help="messages per simulated user at each level (default 12; smoke 3)")
     p.add_argument("--min-load-messages", type=int, help="at least this many messages per level (default 120; smoke 6)")
-    p.add_argument("--rounds", type=int, help="concurrency rounds, the bot order flipped each round (default 2; smoke 1)")
+    p.add_argument("--rounds", type=int,
+                   help="concurrency rounds, the bot order flipped each round (default 2; smoke 1)")
     p.add_argument("--deadline", type=float, default=300.0, help="seconds a single phase may take at most")
     p.add_argument("--no-train", dest="train", action="store_false", default=None, help="skip the training measurement")
     p.add_argument("--train-timeout", type=float, default=900.0)
     p.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="skip py-spy profiling")
-    p.add_argument("--profile-messages", type=int, default=None, help="single-user messages per bot under py-spy (default 150)")
+    p.add_argument("--profile-messages", type=int, default=None,
+                   help="single-user messages per bot under py-spy (default 150)")
     p.add_argument("--profile-dir", default="", help="keep py-spy's collapsed stacks here")
-    p.add_argument("--out-dir", default="", help="write results.json, latency.png, BENCHMARKS.md here instead of docs/bench/ and docs/")
+    p.add_argument("--out-dir", default="",
+                   help="write results.json, latency.png, BENCHMARKS.md here instead of docs/bench/ and docs/")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary folder (logs, trackers)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)

@@ -85,7 +85,7 @@ class _ActionFailureHandler(logging.Handler):
             return
         try:
             text = record.getMessage()
-        except Exception:  # noqa: BLE001 (a logging handler must never raise)
+        except Exception:  # a logging handler must never raise
             return
         if text.startswith(FAILURE_PREFIX):
             turn.failures.append(text.split(".", 1)[0])
@@ -181,7 +181,7 @@ class ActionGuard:
             token = _turn.set(turn)
             try:
                 await on_new_message(message)
-            except Exception as exc:  # noqa: BLE001 (the user gets an apology, the log the cause)
+            except Exception as exc:  # the user gets an apology, the log the cause
                 logger.exception(f"Rasa failed to handle a message of conversation {message.sender_id!r}")
                 turn.failures.append(f"message handling: {exc.__class__.__name__}")
             finally:
@@ -215,5 +215,5 @@ def _count_replies(message: UserMessage, turn: Turn) -> None:
 async def _send(message: UserMessage, text: str) -> None:
     try:
         await message.output_channel.send_text_with_buttons(message.sender_id, text, list(HELP_BUTTONS))
-    except Exception:  # noqa: BLE001 (e.g. Slack unreachable: nothing more to do)
+    except Exception:  # e.g. Slack unreachable: nothing more to do
         logger.exception(f"Could not send a reply to {message.sender_id!r}")

@@ -47,7 +47,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.guard import ActionGuard
-from channels.text import max_message_chars, screen
 from channels.slack_settings import (
     SLACK_NOT_CONFIGURED,
     SLACK_WEBHOOK_PATH,
@@ -55,6 +54,7 @@ from channels.slack_settings import (
     slack_settings,
     slack_status,
 )
+from channels.text import max_message_chars, screen
 
 __all__ = ["SeenEvents", "SlackBot", "SlackInput", "slack_status", "SLACK_WEBHOOK_PATH"]
 

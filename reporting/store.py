@@ -116,7 +116,7 @@ def read_events(url: str, progress: bool = True) -> Iterator[Tuple[Any, ...]]:
         return  # no conversation has been stored yet (don't create the file)
     try:
         engine = sa.create_engine(url)
-    except Exception as exc:  # noqa: BLE001 (unknown dialect, missing driver)
+    except Exception as exc:  # unknown dialect, missing driver
         raise StoreError(f"cannot open {display_url(url)}: {exc}") from exc
     try:
         try:

@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from stack.env import ROOT, int_env
-from stack.lockcheck import CONCURRENT_MESSAGES, send_at_once, turn_problems
 from stack.loadgen import cpu_seconds, load_run, machine_busy
+from stack.lockcheck import CONCURRENT_MESSAGES, send_at_once, turn_problems
 from stack.net import free_port, post_message, wait_http, wait_tcp
 from stack.nginx import nginx_conf
 from stack.postgres import DB_NAME, DB_USER, Postgres

@@ -44,10 +44,10 @@ class WebChatHandler(BaseHTTPRequestHandler):
     socket_url = ""  # RASA_SOCKET_URL; empty: same host as the page, port rasa_port
     files: Dict[str, Path] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:  # http.server's naming
         self._serve(send_body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._serve(send_body=False)
 
     def _rasa_origins(self) -> List[str]:
@@ -99,7 +99,7 @@ class WebChatHandler(BaseHTTPRequestHandler):
             return  # quiet unless something goes wrong (WEB_LOG=1: every request)
         super().log_request(code, size)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         sys.stderr.write(f"web: {self.address_string()} {format % args}\n")
 
 

@@ -18,8 +18,9 @@ from tests.helpers import ROOT
 
 
 def test_cached_validator_accepts_good_and_rejects_bad_responses():
-    from addons.speedups import cached_action_result_validator
     from rasa.core.actions.action import RemoteAction
+
+    from addons.speedups import cached_action_result_validator
 
     cached_action_result_validator()
     action = RemoteAction("action_x", None)
@@ -49,15 +50,18 @@ def test_the_channels_rasa_loads_install_the_validator():
 
 
 def test_wal_tracker_store_round_trip(tmp_path):
-    from addons.tracker_store import WalSQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    domain = Domain.from_yaml("version: '3.1'\nslots:\n  credential:\n    type: text\n    mappings:\n    - type: custom\n")
+    from addons.tracker_store import WalSQLTrackerStore
+
+    domain = Domain.from_yaml("version: '3.1'\n"
+                              "slots:\n  credential:\n    type: text\n    mappings:\n    - type: custom\n")
     db = tmp_path / "t.db"
     store = WalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
-    tracker = DialogueStateTracker.from_events("u1", [UserUttered("tell me about the PMP"), SlotSet("credential", "pmp")])
+    tracker = DialogueStateTracker.from_events("u1", [UserUttered("tell me about the PMP"),
+                                                      SlotSet("credential", "pmp")])
 
     async def go():
         await store.save(tracker)

@@ -148,7 +148,8 @@ def test_give_advice_names_credentials_and_resets_the_form():
 def test_give_advice_for_an_unknown_field_is_honest():
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("5 hours", "inform",
-                           slots={"goal": "stay_current", "field": "nursing homes", "time_available": "short", "budget": "low"})
+                           slots={"goal": "stay_current", "field": "nursing homes", "time_available": "short",
+                                  "budget": "low"})
     asyncio.run(A.ActionGiveAdvice().run(dispatcher, tracker, {}))
     text = dispatcher.messages[0]["text"]
     assert "micro-credentials" in text and "names no specific credentials for nursing homes" in text

@@ -15,6 +15,7 @@ import subprocess
 import sys
 
 import pytest
+
 from tests.helpers import MODEL, ROOT
 
 

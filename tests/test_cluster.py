@@ -21,7 +21,6 @@ from stack.net import free_port, post_message, wait_tcp
 from stack.tools import find_tool, missing_tools
 from tests.helpers import MODEL
 
-
 LOCK_LIFETIME = 15  # TICKET_LOCK_LIFETIME: how long a dead server's ticket can hold a conversation
 
 

@@ -64,8 +64,9 @@ def test_garbage_ranking_never_raises(ranking_value):
 
 
 def test_every_intent_has_a_plain_label():
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
     for intent in domain["intents"]:

@@ -28,13 +28,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stack.net import free_port
-from stack.process import Stack, api_args
-from tests.helpers import ROOT
-from tests.helpers.clients import (
-    LogWatch, SocketClient, new_sender, post_raw, say, text_of, tracker_db, user_texts, webhook,
-)
-
 from channels.text import (
     APOLOGY_REPLY,
     DEFAULT_MAX_MESSAGE_CHARS,
@@ -47,6 +40,20 @@ from channels.text import (
     parse_rest_body,
     screen,
     valid_id,
+)
+from stack.net import free_port
+from stack.process import Stack, api_args
+from tests.helpers import ROOT
+from tests.helpers.clients import (
+    LogWatch,
+    SocketClient,
+    new_sender,
+    post_raw,
+    say,
+    text_of,
+    tracker_db,
+    user_texts,
+    webhook,
 )
 
 TOO_LONG = "too long for me"
@@ -438,7 +445,8 @@ INTENTS = [i if isinstance(i, str) else next(iter(i))
            for i in yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]]
 PAYLOADS = st.builds(
     lambda intent, conf, ents, rest: f"/{intent}{conf}{ents}{rest}",
-    st.sampled_from(INTENTS + ["restart", "session_start", "back", "nlu_fallback", "nope"]) | st.text(ANY_CHAR, max_size=10),
+    st.sampled_from(INTENTS + ["restart", "session_start", "back", "nlu_fallback", "nope"])
+    | st.text(ANY_CHAR, max_size=10),
     st.sampled_from(["", "@0.3", "@7", "@abc"]),
     st.sampled_from(["", "{bad json"]) | st.builds(json.dumps, st.dictionaries(
         st.sampled_from(["credential", "kind", "field", "rating", "goal", "other"]), JSON, max_size=3)),
@@ -678,7 +686,7 @@ def test_make_run_refuses_a_corrupt_knowledge_file(tmp_path):
     broken.write_text(yaml.safe_dump(data, allow_unicode=True))
     done = _make_run(str(broken), tmp_path)
     assert done.returncode != 0
-    assert str(broken) in done.stderr and "'credentials.pmp'" in done.stderr and "facts.cost" in done.stderr, done.stderr
+    assert all(s in done.stderr for s in (str(broken), "'credentials.pmp'", "facts.cost")), done.stderr
     assert "Starting" not in done.stdout  # nothing was started
 
 

@@ -19,12 +19,11 @@ import pytest
 import requests
 from aiohttp import web
 
+from channels.text import APOLOGY_REPLY, EMPTY_REPLY, SILENT_TURN_REPLY
 from stack.process import Stack
 from tests.helpers.clients import LogWatch, SocketClient, new_sender, say, text_of, user_texts
 from tests.helpers.servers import started_stack
 from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, has, message_event, sign
-
-from channels.text import APOLOGY_REPLY, EMPTY_REPLY, SILENT_TURN_REPLY
 
 API_TOKEN = "reliability-test-" + uuid.uuid4().hex
 ACTION_TIMEOUT_S = 2

@@ -15,12 +15,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from tests.helpers import ROOT
-
 from reporting.analyze import analyze
 from reporting.grouping import group_questions, normalise
 from reporting.render import render
 from reporting.store import read_events, resolve_url, url_from_endpoints
+from tests.helpers import ROOT
 
 DAY = 86400.0
 T0 = 1_780_000_000.0  # a fixed start (2026-05-28 UTC)
@@ -74,7 +73,8 @@ class Log:
         self._add(sender, "slot", {"name": name, "value": value})
 
     # whole turns
-    def answered(self, sender: str, text: str, intent: str = "faq_employers_care", topic: str = "faq/employers_care") -> None:
+    def answered(self, sender: str, text: str, intent: str = "faq_employers_care",
+                 topic: str = "faq/employers_care") -> None:
         self.user(sender, text, intent)
         self.action(sender, "action_answer_faq")
         self.bot(sender, "an answer")
@@ -149,7 +149,8 @@ def test_grouping_edge_cases():
     assert group_questions([]) == ([], 0)
     assert normalise("  Hello,   World?! ") == "hello, world"
     assert normalise("<b>Hi</b>?") == "<b>hi</b>"
-    groups, left = group_questions([f"question number {i} about topic {i * 7919 % 1000}" for i in range(30)], max_grouped=10)
+    groups, left = group_questions([f"question number {i} about topic {i * 7919 % 1000}" for i in range(30)],
+                                   max_grouped=10)
     assert left == 20 and sum(g.count for g in groups) == 10
 
 
@@ -289,7 +290,8 @@ def big_log(target: int = 100_000, seed: int = 7) -> Tuple[Log, Dict[str, Any]]:
         for _ in range(rnd.randint(2, 6)):
             r = rnd.random()
             if r < 0.6:
-                log.answered(sender, rnd.choice(["do employers care?", "does the PMP expire", "what is a micro-credential"]))
+                log.answered(sender, rnd.choice(["do employers care?", "does the PMP expire",
+                                                 "what is a micro-credential"]))
             elif r < 0.75:
                 expect["fallback"] += 1
                 expect["nursing"] += 1

@@ -14,14 +14,11 @@ import uuid
 import pytest
 import requests
 
+from channels.slack import SeenEvents, SlackBot, SlackInput
+from channels.slack_settings import SLACK_NOT_CONFIGURED, slack_settings, slack_status
 from stack.process import Stack
 from tests.helpers.servers import started_stack
-from tests.helpers.slack import (
-    SECRET, TOKEN, FakeSlackApi, SlackClient, button_click, has, message_event, sign, texts,
-)
-
-from channels.slack_settings import SLACK_NOT_CONFIGURED, slack_settings, slack_status
-from channels.slack import SeenEvents, SlackBot, SlackInput
+from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, button_click, has, message_event, sign, texts
 
 # --------------------------------------------------------------------------
 # fixtures
@@ -166,7 +163,8 @@ def test_json_content_type_with_charset_is_answered(slack, fake_slack):
         (b"foo=bar", "application/x-www-form-urlencoded", 400, "no 'payload'"),
         (b"payload=%7Bnot-json", "application/x-www-form-urlencoded", 400, "not valid JSON"),
         (b"payload=%7B%22actions%22%3A%205%7D", "application/x-www-form-urlencoded", 400, "actions"),
-        (b"payload=" + json.dumps({"type": "block_actions", "actions": [{"type": "button", "value": "/greet"}]}).encode(),
+        (b"payload=" + json.dumps({"type": "block_actions",
+                                   "actions": [{"type": "button", "value": "/greet"}]}).encode(),
          "application/x-www-form-urlencoded", 400, "user.id"),
         (b"\xff\xfe", "application/json", 400, "not valid JSON"),
         (b"hello", "text/plain", 415, "unsupported content type"),
