@@ -121,6 +121,7 @@ shell: $(MODEL)
 	@RASA_MODEL=$(MODEL) $(PY) -m stack shell
 
 test: $(MODEL) $(WEBCHAT) chromium cluster-deps
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 eval: $(MODEL)
