@@ -24,7 +24,7 @@ from tests.helpers import ROOT
 from tests.helpers.trackers import entity, make_tracker
 
 OLD_ALIAS, NEW_ALIAS = "PMP cert", "Zorblax credential"
-NEW_COST = "the exam fee in this copy is 999 zorblax coins"
+NEW_COST, NEW_COST_MARK = "the exam fee in this copy is 999 zorblax coins", "999 zorblax coins"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_the_action_server_answers_from_knowledge_file(action_server):
     r = requests.post(f"{action_server.action_url}/webhook", json=call, timeout=30)
     assert r.status_code == 200, r.text
     answer = "\n".join(m.get("text") or "" for m in r.json()["responses"])
-    assert NEW_COST in answer, answer
+    assert NEW_COST_MARK in answer, answer
 
 
 def test_the_report_names_knowledge_file(other_file, monkeypatch):
