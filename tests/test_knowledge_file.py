@@ -14,7 +14,6 @@ from typing import Dict, Iterator, Optional
 
 import pytest
 import requests
-import spacy
 import yaml
 
 from actions.knowledge import DEFAULT_PATH, KNOWLEDGE_FILE_ENV
@@ -54,6 +53,8 @@ def credentials_in(nlp, text: str) -> Dict[str, str]:
 
 
 def test_make_build_takes_the_pipeline_from_knowledge_file_and_rebuilds_when_it_changes(other_file, tmp_path):
+    import spacy
+
     spacy_dir = tmp_path / "spacy"
     question = f"how much is the {NEW_ALIAS}?"
 
