@@ -1,5 +1,7 @@
 # The README's commands. Each target does all of its own set-up, so on a fresh
 # machine `make run` or `make test` is all there is to type.
+# Every project command is run as `$(PY) -m <package>` from this folder; the one
+# shell script, scripts/find_python.sh, finds Python 3.10 before the venv exists.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -7,11 +9,16 @@ SHELL := /bin/bash
 VENV      := .venv
 BIN       := $(VENV)/bin
 PY        := $(BIN)/python
-RASA      := $(BIN)/rasa
 STAMP     := $(VENV)/.installed
 SPACY_DIR := build/spacy
 MODEL     := models/assistant.tar.gz
 WEBCHAT   := build/web/rasa-webchat.js
+# The knowledge file: $KNOWLEDGE_FILE if set, else the project's. Only the
+# prerequisites below name it: every command reads KNOWLEDGE_FILE itself
+# (actions.knowledge.knowledge_path()).
+KNOWLEDGE := $(or $(KNOWLEDGE_FILE),knowledge/credentials.yml)
+# which knowledge file $(SPACY_DIR) was built from
+KNOWLEDGE_USED := $(SPACY_DIR).knowledge-file
 export CHROMIUM ?= /usr/bin/chromium
 SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -22,7 +29,7 @@ export PYTHONWARNINGS ?= ignore
 
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help install build train web chromium run shell test eval clean lock report bench cluster-deps run-cluster
+.PHONY: help install build train web chromium run shell test eval clean lock report bench cluster-deps run-cluster FORCE
 
 help:
 	@echo "make run    set up, build, train if needed, and serve (web chat on :8080, REST and socket.io on :5005, actions on :5055)"
@@ -45,25 +52,34 @@ $(STAMP): requirements.txt constraints.txt scripts/find_python.sh
 
 install: $(STAMP)
 
-# 2. the spaCy pipeline, generated from the knowledge file (validated on the way)
-$(SPACY_DIR)/.built: $(STAMP) knowledge/credentials.yml actions/knowledge.py actions/patterns.py
+# 2. the spaCy pipeline, generated from the knowledge file (validated on the way);
+#    rebuilt when that file changes, or when KNOWLEDGE_FILE names another one
+#    ($(KNOWLEDGE_USED) is rewritten only then; a pipeline built before it
+#    existed is taken to come from the file named now). A missing file is
+#    reported by actions.patterns, like any other mistake in it.
+$(SPACY_DIR)/.built: $(STAMP) $(wildcard $(KNOWLEDGE)) $(KNOWLEDGE_USED) actions/knowledge.py actions/patterns.py
 	$(PY) -m actions.patterns $(SPACY_DIR)
 	@touch $@
+
+$(KNOWLEDGE_USED): FORCE
+	@mkdir -p $(@D); used="$(abspath $(KNOWLEDGE))"; \
+	if [ ! -f $@ ] && [ -f $(SPACY_DIR)/.built ]; then echo "$$used" > $@ && touch -r $(SPACY_DIR)/.built $@; \
+	elif [ "$$(cat $@ 2>/dev/null)" != "$$used" ]; then echo "$$used" > $@; fi
 
 build: $(SPACY_DIR)/.built
 
 # 3. the model, only when training data or config changed (Rasa fingerprints
 #    the graph too, so a retrain reuses every unchanged component)
 $(MODEL): $(SPACY_DIR)/.built $(TRAIN_INPUTS)
-	$(RASA) train --fixed-model-name assistant --out models
+	$(PY) -m rasa train --fixed-model-name assistant --out models
 	@touch $@
 
 train: $(MODEL)
 
 # 4. the web chat page's widget: the rasa-webchat bundle from the npm registry
 #    (tarball only, integrity checked), its Google Fonts @import stripped
-$(WEBCHAT): scripts/build_web.py | $(STAMP)
-	$(PY) scripts/build_web.py --force
+$(WEBCHAT): stack/widget.py | $(STAMP)
+	$(PY) -m stack.widget --force
 
 web: $(WEBCHAT)
 
@@ -93,18 +109,19 @@ cluster-deps:
 	fi
 
 run-cluster: $(MODEL) $(WEBCHAT) cluster-deps
-	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
-	@RASA_MODEL=$(MODEL) $(PY) scripts/cluster.py run
+	@$(PY) -m actions.knowledge
+	@RASA_MODEL=$(MODEL) $(PY) -m stack.cluster run
 
 run: $(MODEL) $(WEBCHAT)
-	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
-	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py run
+	@$(PY) -m actions.knowledge
+	@RASA_MODEL=$(MODEL) $(PY) -m stack run
 
 shell: $(MODEL)
-	@$(PY) -m actions.knowledge $(if $(KNOWLEDGE_FILE),"$(KNOWLEDGE_FILE)")
-	@RASA_MODEL=$(MODEL) $(PY) scripts/serve.py shell
+	@$(PY) -m actions.knowledge
+	@RASA_MODEL=$(MODEL) $(PY) -m stack shell
 
 test: $(MODEL) $(WEBCHAT) chromium cluster-deps
+	$(PY) -m ruff check .
 	$(PY) -m pytest
 
 eval: $(MODEL)
@@ -121,8 +138,11 @@ report: $(STAMP)
 
 lock:
 	rm -rf /tmp/microcred-lock && "$$(scripts/find_python.sh)" -m venv /tmp/microcred-lock
-	/tmp/microcred-lock/bin/pip install --quiet "pip==24.0" && /tmp/microcred-lock/bin/pip install --quiet -r requirements.txt
-	/tmp/microcred-lock/bin/pip freeze > constraints.txt
+	/tmp/microcred-lock/bin/python -m pip install --quiet "pip==24.0"
+	/tmp/microcred-lock/bin/python -m pip install --quiet -r requirements.txt
+	/tmp/microcred-lock/bin/python -m pip freeze > constraints.txt
 
 clean:
 	rm -rf build models results .rasa var/log .pytest_cache
+
+FORCE:

@@ -4,9 +4,8 @@ answers as buttons, or ask for a rephrase. Pure functions, tested without Rasa."
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from actions.answers import Button, payload
 from actions.vocabulary import BUTTON_TITLES

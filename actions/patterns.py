@@ -9,7 +9,8 @@ more (a dropped, doubled or swapped letter: "kubernets", "pyhton"; a
 replaced one in words of seven letters or more: "kubernetis").
 
 Run `python -m actions.patterns OUT_DIR` to write the pipeline (Rasa's
-`SpacyNLP` loads it with `model: OUT_DIR`).
+`SpacyNLP` loads it with `model: OUT_DIR`), from the knowledge file
+`load_knowledge()` reads: $KNOWLEDGE_FILE, else knowledge/credentials.yml.
 """
 
 from __future__ import annotations
@@ -114,11 +115,12 @@ def build_pipeline(kb: Knowledge):
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (1, 2):
-        print("usage: python -m actions.patterns OUT_DIR [KNOWLEDGE_FILE]", file=sys.stderr)
+    if len(args) != 1:
+        print("usage: python -m actions.patterns OUT_DIR  (the knowledge file: $KNOWLEDGE_FILE, "
+              "else knowledge/credentials.yml)", file=sys.stderr)
         return 2
     try:
-        kb = load_knowledge(args[1] if len(args) > 1 else None)
+        kb = load_knowledge()
     except KnowledgeError as exc:
         print(f"knowledge error: {exc}", file=sys.stderr)
         return 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+
 def _sqlite_wal_store():
     from rasa.core.tracker_store import SQLTrackerStore
     from sqlalchemy import event

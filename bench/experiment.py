@@ -3,13 +3,16 @@ side by side with the unchanged one and the stock bot, interleaved.
 
     python -m bench.experiment [--messages 200] [--users 10] [--load-messages 240]
 
-Variants (one Rasa server each, all sharing one action server):
-  ours            as served (project credentials.yml and endpoints.yml, SQLite tracker store)
-  ours+schema     + bench/patches.py `schema` (action responses validated with a validator built once)
-  ours+schema+wal + the SQLite tracker store in WAL mode, synchronous=NORMAL (bench/patches.py)
-  ours+schema+mem + Rasa's in-memory tracker store instead of SQLite
+Variants (one Rasa server each, all sharing one action server; every one of
+ours loads the project's channels, and with them the add-ons' action-response
+validator, addons.install()):
+  ours            project credentials.yml and endpoints.yml, Rasa's SQLTrackerStore on SQLite
+  ours+wal        the SQLite tracker store in WAL mode, synchronous=NORMAL (addons/tracker_store.py)
+  ours+mem        Rasa's in-memory tracker store instead of SQLite
   stock           the stock `rasa init` bot
-Writes bench/experiment.json (or --out).
+Writes docs/bench/experiment.json (or --out). The run of 2026-11-29 recorded
+there predates the add-ons: its `ours` ran without the validator, and its
+`+schema` variants added it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import asyncio
 import json
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,19 +30,10 @@ from typing import Any, Dict, List
 
 from bench import load, mixes, procs
 from bench.load import Target
-from bench.run import MODEL, ROOT, Progress, bench_endpoints, free_port, stock_model, stock_stack
-from serve import Stack, base_env, wait_http
-
-
-def start_variant(stack: Stack, patches: str) -> None:
-    env = base_env(stack.extra_env)
-    out = stack._out("rasa")
-    cmd = [sys.executable, "-m", "bench.patches", patches, "run", "--model", stack.model,
-           "--endpoints", stack.endpoints, "--credentials", stack.credentials, "--port", str(stack.rasa_port),
-           *stack.rasa_args]
-    stack.procs["rasa"] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out,
-                                           stderr=subprocess.STDOUT if out else None, start_new_session=True)
-    wait_http(f"{stack.rasa_url}/webhooks/rest/", 180, stack.procs["rasa"])
+from bench.run import DATA, MODEL, Progress, bench_endpoints, stock_model, stock_stack
+from stack.env import ROOT
+from stack.net import free_port
+from stack.process import Stack
 
 
 def main() -> int:
@@ -49,29 +42,28 @@ def main() -> int:
     p.add_argument("--users", type=int, default=10)
     p.add_argument("--load-messages", type=int, default=240)
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--out", default=str(ROOT / "bench" / "experiment.json"))
+    p.add_argument("--out", default=str(DATA / "experiment.json"))
     args = p.parse_args()
     progress = Progress()
     stock = stock_model(progress)
     tmp = Path(tempfile.mkdtemp(prefix="microcred-bench-exp-"))
     action_port = free_port()
     actions = Stack(action_port=action_port, log_dir=tmp / "logs-actions")
-    variants = {"ours": ("", "sql"), "ours+schema": ("schema", "sql"), "ours+schema+wal": ("schema", "wal"),
-                "ours+schema+mem": ("schema", "memory")}
+    variants = {"ours": "sql", "ours+wal": "wal", "ours+mem": "memory"}
     stacks: Dict[str, Stack] = {}
     targets: List[Target] = []
-    cpu: Dict[str, int] = {}
-    results: Dict[str, Any] = {"settings": vars(args), "variants": {k: {"patches": v[0], "tracker_store": v[1]}
+    results: Dict[str, Any] = {"settings": vars(args), "variants": {k: {"tracker_store": v}
                                                                      for k, v in variants.items()}}
     try:
         progress("starting the action server")
         actions.start_actions()
-        for name, (patches, store) in variants.items():
+        for name, store in variants.items():
             progress(f"starting {name}")
             st = Stack(rasa_port=free_port(), action_port=action_port,
                        endpoints=str(bench_endpoints(tmp, action_port, name.replace("+", "-"), store)),
-                       credentials=str(ROOT / "credentials.yml"), model=str(MODEL), log_dir=tmp / f"logs-{name}")
-            start_variant(st, patches)
+                       credentials=str(ROOT / "credentials.yml"), model=str(MODEL), log_dir=tmp / f"logs-{name}",
+                       tf_threads=None, cors_origins=[])
+            st.start_rasa()
             stacks[name] = st
             targets.append(Target(name, st.rasa_url, "", mixes.OURS))
         progress("starting stock")
@@ -88,14 +80,16 @@ def main() -> int:
         single = asyncio.run(load.interleaved_single_user(targets, args.messages, 600, progress))
         c1 = {n: procs.cpu_seconds(pid) for n, pid in pids.items()}
         results["single_user"] = {n: load.summarize(s) for n, s in single.items()}
-        results["rasa_cpu_ms_per_message"] = {n: round(1000 * (c1[n] - c0[n]) / max(1, len(single[n])), 2) for n in pids}
+        results["rasa_cpu_ms_per_message"] = {n: round(1000 * (c1[n] - c0[n]) / max(1, len(single[n])), 2)
+                                               for n in pids}
         conc: Dict[str, List[load.LoadResult]] = {t.name: [] for t in targets}
         for rnd in range(args.rounds):
             order = targets if rnd % 2 == 0 else list(reversed(targets))
             for t in order:
                 label = f"{args.users} users, {t.name}, round {rnd + 1}"
                 progress(label)
-                conc[t.name].append(asyncio.run(load.concurrent(t, args.users, args.load_messages, 300, progress, label)))
+                conc[t.name].append(asyncio.run(load.concurrent(t, args.users, args.load_messages, 300,
+                                                                progress, label)))
         results["concurrency"] = {}
         for n, runs in conc.items():
             pooled = load.LoadResult(args.users, [s for r in runs for s in r.samples], sum(r.seconds for r in runs))
@@ -109,12 +103,13 @@ def main() -> int:
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     progress.done("done")
     base = results["single_user"]["stock"]
+    stock_msgs_per_s = results["concurrency"]["stock"]["msgs_per_s"]
     for n in results["single_user"]:
         s, c = results["single_user"][n], results["concurrency"][n]
         print(f"{n:18s} p50 {s['p50_ms']:7.1f} ms ({s['p50_ms'] / base['p50_ms']:.2f}x stock)  "
               f"p95 {s['p95_ms']:7.1f} ms ({s['p95_ms'] / base['p95_ms']:.2f}x)  "
               f"cpu/msg {results['rasa_cpu_ms_per_message'][n]:5.1f} ms  "
-              f"{args.users} users {c['msgs_per_s']:5.1f} msg/s ({c['msgs_per_s'] / results['concurrency']['stock']['msgs_per_s']:.2f}x) "
+              f"{args.users} users {c['msgs_per_s']:5.1f} msg/s ({c['msgs_per_s'] / stock_msgs_per_s:.2f}x) "
               f"p95 {c['p95_ms']:.0f} ms  errors {s['errors'] + c['errors']}")
     return 0
 

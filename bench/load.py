@@ -56,7 +56,7 @@ async def say(session: aiohttp.ClientSession, target: Target, sender: str, turn:
                                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)) as resp:
             body = await resp.json(content_type=None)
             status = resp.status
-    except Exception as exc:  # noqa: BLE001 - every failure is counted, none stops the run
+    except Exception as exc:  # every failure is counted, none stops the run
         return Sample(time.perf_counter() - t0, False, turn.category, error=f"{type(exc).__name__}: {exc}"[:200])
     dt = time.perf_counter() - t0
     if status != 200 or not isinstance(body, list) or not body:
@@ -72,7 +72,7 @@ async def parse(session: aiohttp.ClientSession, target: Target, text: str) -> Sa
                                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)) as resp:
             body = await resp.json(content_type=None)
             status = resp.status
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return Sample(time.perf_counter() - t0, False, "parse", error=f"{type(exc).__name__}: {exc}"[:200])
     dt = time.perf_counter() - t0
     ok = status == 200 and isinstance(body, dict) and "intent" in body
@@ -172,7 +172,8 @@ class LoadResult:
                 "unexpected": s["unexpected"], "seconds": round(self.seconds, 3),
                 "msgs_per_s": round(ok / self.seconds, 2) if self.seconds > 0 else 0.0,
                 "p50_ms": s["p50_ms"], "p95_ms": s["p95_ms"], "p99_ms": s["p99_ms"],
-                "timed_out": self.timed_out, **({"error_examples": s["error_examples"]} if "error_examples" in s else {})}
+                "timed_out": self.timed_out,
+                **({"error_examples": s["error_examples"]} if "error_examples" in s else {})}
 
 
 async def concurrent(target: Target, users: int, messages: int, deadline_s: float,

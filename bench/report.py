@@ -41,21 +41,23 @@ def _ratio(a: Any, b: Any) -> Optional[float]:
 def ratios(results: Dict[str, Any]) -> Dict[str, Any]:
     """ours / stock for every figure measured on both in this run."""
     r: Dict[str, Any] = {}
+
+    def vs_stock(section: str, key: str) -> Optional[float]:
+        return _ratio(_get(results, section, "ours", key), _get(results, section, "stock", key))
+
     for q in ("p50_ms", "p95_ms", "p99_ms"):
-        r[f"single_user_{q}"] = _ratio(_get(results, "single_user", "ours", q), _get(results, "single_user", "stock", q))
-    r["parse_p50_ms"] = _ratio(_get(results, "parse_floor", "ours", "p50_ms"), _get(results, "parse_floor", "stock", "p50_ms"))
-    r["parse_p95_ms"] = _ratio(_get(results, "parse_floor", "ours", "p95_ms"), _get(results, "parse_floor", "stock", "p95_ms"))
+        r[f"single_user_{q}"] = vs_stock("single_user", q)
+    r["parse_p50_ms"] = vs_stock("parse_floor", "p50_ms")
+    r["parse_p95_ms"] = vs_stock("parse_floor", "p95_ms")
     for row in _get(results, "concurrency", "ours") or []:
         u = row["users"]
         other = _level(results, "stock", u)
         r[f"msgs_per_s_{u}_users"] = _ratio(row.get("msgs_per_s"), other.get("msgs_per_s"))
         r[f"p95_ms_{u}_users"] = _ratio(row.get("p95_ms"), other.get("p95_ms"))
-    r["startup_rasa_to_first_answer"] = _ratio(_get(results, "startup", "ours", "rasa_to_first_answer_s"),
-                                               _get(results, "startup", "stock", "rasa_to_first_answer_s"))
-    r["rasa_server_peak_rss"] = _ratio(_get(results, "memory_mb", "ours", "rasa_server_peak"),
-                                       _get(results, "memory_mb", "stock", "rasa_server_peak"))
-    r["training_cold"] = _ratio(_get(results, "training", "ours", "cold_s"), _get(results, "training", "stock", "cold_s"))
-    r["training_warm"] = _ratio(_get(results, "training", "ours", "warm_s"), _get(results, "training", "stock", "warm_s"))
+    r["startup_rasa_to_first_answer"] = vs_stock("startup", "rasa_to_first_answer_s")
+    r["rasa_server_peak_rss"] = vs_stock("memory_mb", "rasa_server_peak")
+    r["training_cold"] = vs_stock("training", "cold_s")
+    r["training_warm"] = vs_stock("training", "warm_s")
     # not a ratio to stock: the share of our round trip that is NLU
     r["ours_nlu_share_of_round_trip_p50"] = _ratio(_get(results, "parse_floor", "ours", "p50_ms"),
                                                    _get(results, "single_user", "ours", "p50_ms"))
@@ -71,10 +73,12 @@ def targets(results: Dict[str, Any]) -> List[Dict[str, Any]]:
         ("messages/s at 10 users, ours/stock", rt.get("msgs_per_s_10_users"), "≥ 1.0", lambda v: v >= 1.0),
         ("errors at 50 users (ours)", errors_50[0], "0", lambda v: v == 0),
         (f"cold training, s ({cores} cores)", _get(results, "training", "ours", "cold_s"), "≤ 180", lambda v: v <= 180),
-        ("warm retrain after one response edit, s", _get(results, "training", "ours", "warm_s"), "≤ 30", lambda v: v <= 30),
-        ("start-up to first answer, s (action server + Rasa)", _get(results, "startup", "ours", "total_to_first_answer_s"),
-         "≤ 20", lambda v: v <= 20),
-        ("Rasa server peak RSS, MB", _get(results, "memory_mb", "ours", "rasa_server_peak"), "≤ 1024", lambda v: v <= 1024),
+        ("warm retrain after one response edit, s", _get(results, "training", "ours", "warm_s"),
+         "≤ 30", lambda v: v <= 30),
+        ("start-up to first answer, s (action server + Rasa)",
+         _get(results, "startup", "ours", "total_to_first_answer_s"), "≤ 20", lambda v: v <= 20),
+        ("Rasa server peak RSS, MB", _get(results, "memory_mb", "ours", "rasa_server_peak"),
+         "≤ 1024", lambda v: v <= 1024),
     ]
     out = []
     for name, value, target, ok in rows:
@@ -91,7 +95,8 @@ def plot(results: Dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    styles = {"ours": ("tab:blue", "o", "ours (micro-credentials FAQ)"), "stock": ("tab:gray", "s", "stock rasa init bot")}
+    styles = {"ours": ("tab:blue", "o", "ours (micro-credentials FAQ)"),
+              "stock": ("tab:gray", "s", "stock rasa init bot")}
     for bot, (color, marker, label) in styles.items():
         rows = _get(results, "concurrency", bot) or []
         xs = [r["users"] for r in rows]
@@ -150,7 +155,8 @@ def generated(results: Dict[str, Any], png_name: str) -> str:
     L.append("| target | value | goal | met |")
     L.append("|---|---:|---:|:---:|")
     for t in results.get("targets", []):
-        L.append(f"| {t['name']} | {_f(t['value'], 2)} | {t['target']} | {'✅' if t['met'] else ('–' if t['met'] is None else '❌')} |")
+        met = "✅" if t["met"] else ("–" if t["met"] is None else "❌")
+        L.append(f"| {t['name']} | {_f(t['value'], 2)} | {t['target']} | {met} |")
     L.append("")
     L.append("### Ours vs stock, side by side")
     L.append("")
@@ -158,8 +164,8 @@ def generated(results: Dict[str, Any], png_name: str) -> str:
     L.append("|---|---:|---:|---:|")
     su = results.get("single_user", {})
     for q in ("p50_ms", "p95_ms", "p99_ms"):
-        L.append(f"| single user REST round trip {q[:-3]} (ms) | {_f(_get(su, 'ours', q))} | {_f(_get(su, 'stock', q))} | "
-                 f"{_x(rt.get('single_user_' + q))} |")
+        L.append(f"| single user REST round trip {q[:-3]} (ms) | {_f(_get(su, 'ours', q))} | "
+                 f"{_f(_get(su, 'stock', q))} | {_x(rt.get('single_user_' + q))} |")
     L.append(f"| single user messages (errors) | {_get(su, 'ours', 'n')} ({_get(su, 'ours', 'errors')}) | "
              f"{_get(su, 'stock', 'n')} ({_get(su, 'stock', 'errors')}) | |")
     pf = results.get("parse_floor", {})
@@ -176,14 +182,16 @@ def generated(results: Dict[str, Any], png_name: str) -> str:
         o = _level(results, "stock", u)
         L.append(f"| {u} users: messages/s | {_f(row.get('msgs_per_s'))} | {_f(o.get('msgs_per_s'))} | "
                  f"{_x(rt.get(f'msgs_per_s_{u}_users'))} |")
-        L.append(f"| {u} users: p95 (ms) | {_f(row.get('p95_ms'))} | {_f(o.get('p95_ms'))} | {_x(rt.get(f'p95_ms_{u}_users'))} |")
+        L.append(f"| {u} users: p95 (ms) | {_f(row.get('p95_ms'))} | {_f(o.get('p95_ms'))} | "
+                 f"{_x(rt.get(f'p95_ms_{u}_users'))} |")
         L.append(f"| {u} users: messages (errors) | {row.get('messages')} ({row.get('errors')}) | "
                  f"{o.get('messages')} ({o.get('errors')}) | |")
     st = results.get("startup", {})
     rounds = _get(st, "ours", "rounds")
     best = f" (best of {len(rounds)}: ours {', '.join(_f(v) for v in rounds)}; stock " \
            f"{', '.join(_f(v) for v in _get(st, 'stock', 'rounds') or [])})" if rounds else ""
-    L.append(f"| start-up: Rasa server launch to first answer{best} (s) | {_f(_get(st, 'ours', 'rasa_to_first_answer_s'))} | "
+    L.append(f"| start-up: Rasa server launch to first answer{best} (s) | "
+             f"{_f(_get(st, 'ours', 'rasa_to_first_answer_s'))} | "
              f"{_f(_get(st, 'stock', 'rasa_to_first_answer_s'))} | {_x(rt.get('startup_rasa_to_first_answer'))} |")
     L.append(f"| start-up: action server ready (s) | {_f(_get(st, 'ours', 'action_server_s'))} | – | |")
     mem = results.get("memory_mb", {})

@@ -6,7 +6,7 @@
 Both bots are served at the same time on their own loopback ports and measured
 in the same run, interleaved (single user: alternating per message;
 concurrency: ours/stock, then stock/ours in the second round). Writes
-bench/results.json, docs/latency.png and the generated part of
+docs/bench/results.json, docs/latency.png and the generated part of
 docs/BENCHMARKS.md (or, with --out-dir, all three into that folder).
 
 The stock bot is created once with `rasa init --no-prompt` (same venv) in
@@ -25,7 +25,6 @@ import platform
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,26 +33,18 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from serve import Stack, base_env, rasa_bin  # noqa: E402
-
-from bench import load, mixes, procs, profile, report  # noqa: E402
-from bench.load import Target  # noqa: E402
+from bench import load, mixes, procs, profile, report
+from bench.load import Target
+from stack.env import ROOT, base_env, rasa_bin
+from stack.net import free_port
+from stack.process import Stack
 
 MODEL = ROOT / "models" / "assistant.tar.gz"
+DATA = ROOT / "docs" / "bench"  # what the runs measured (results.json, experiment.json)
 
 
 def cache_dir() -> Path:
     return Path(os.environ.get("BENCH_CACHE") or Path.home() / ".cache" / "microcred-bench")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- progress -----------------------------------------------------------------
@@ -121,7 +112,7 @@ def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_sto
     """The project's endpoints.yml (every key kept: timeouts etc.), with the action
     server on its bench port and a fresh SQLite tracker store in tmp
     (for experiments: tracker_store="memory", Rasa's in-memory store, or "wal",
-    SQLite in WAL mode, bench/patches.py)."""
+    SQLite in WAL mode, addons/tracker_store.py)."""
     import yaml
     config = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
     action = dict(config.get("action_endpoint") or {})
@@ -130,8 +121,8 @@ def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_sto
     if tracker_store == "memory":
         config.pop("tracker_store", None)
     else:
-        config["tracker_store"] = {"type": "SQL" if tracker_store == "sql" else "bench.patches.WalSQLTrackerStore",
-                                   "dialect": "sqlite", "db": str(tmp / f"trackers.{name}.db")}
+        store_type = "SQL" if tracker_store == "sql" else "addons.tracker_store.WalSQLTrackerStore"
+        config["tracker_store"] = {"type": store_type, "dialect": "sqlite", "db": str(tmp / f"trackers.{name}.db")}
     for key in ("event_broker", "lock_store", "nlg", "models"):
         config.pop(key, None)  # nothing outside this machine's loopback, nothing shared
     path = tmp / f"endpoints.{name}.yml"
@@ -287,7 +278,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             def start_stock() -> None:
                 try:
                     res["stock"] = start_timed(stock_stack_, stk, False)
-                except BaseException as exc:  # noqa: BLE001 - re-raised below, in the main thread
+                except BaseException as exc:  # re-raised below, in the main thread
                     res["stock_error"] = exc
 
             th = threading.Thread(target=start_stock)
@@ -482,7 +473,7 @@ def _version(mod: str) -> str:
     try:
         from importlib.metadata import version
         return version(mod.replace("_", "-"))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "?"
 
 
@@ -511,17 +502,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--smoke", action="store_true", help="tiny counts, no training, both servers started at once")
     p.add_argument("--messages", type=int, help="single-user messages per bot (default 400; smoke 8)")
     p.add_argument("--parse", type=int, help="/model/parse calls per bot (default 300; smoke 8)")
-    p.add_argument("--users", type=lambda s: [int(x) for x in s.split(",")], help="concurrency levels (default 1,10,50; smoke 1,3)")
+    p.add_argument("--users", type=lambda s: [int(x) for x in s.split(",")],
+                   help="concurrency levels (default 1,10,50; smoke 1,3)")
     p.add_argument("--per-user", type=int, help="messages per simulated user at each level (default 12; smoke 3)")
     p.add_argument("--min-load-messages", type=int, help="at least this many messages per level (default 120; smoke 6)")
-    p.add_argument("--rounds", type=int, help="concurrency rounds, the bot order flipped each round (default 2; smoke 1)")
+    p.add_argument("--rounds", type=int,
+                   help="concurrency rounds, the bot order flipped each round (default 2; smoke 1)")
     p.add_argument("--deadline", type=float, default=300.0, help="seconds a single phase may take at most")
     p.add_argument("--no-train", dest="train", action="store_false", default=None, help="skip the training measurement")
     p.add_argument("--train-timeout", type=float, default=900.0)
     p.add_argument("--no-profile", dest="profile", action="store_false", default=None, help="skip py-spy profiling")
-    p.add_argument("--profile-messages", type=int, default=None, help="single-user messages per bot under py-spy (default 150)")
+    p.add_argument("--profile-messages", type=int, default=None,
+                   help="single-user messages per bot under py-spy (default 150)")
     p.add_argument("--profile-dir", default="", help="keep py-spy's collapsed stacks here")
-    p.add_argument("--out-dir", default="", help="write results.json, latency.png, BENCHMARKS.md here instead of bench/ and docs/")
+    p.add_argument("--out-dir", default="",
+                   help="write results.json, latency.png, BENCHMARKS.md here instead of docs/bench/ and docs/")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temporary folder (logs, trackers)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
@@ -542,7 +537,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         paths = {"json": out / "results.json", "png": out / "latency.png", "md": out / "BENCHMARKS.md"}
     else:
-        paths = {"json": ROOT / "bench" / "results.json", "png": ROOT / "docs" / "latency.png",
+        paths = {"json": DATA / "results.json", "png": ROOT / "docs" / "latency.png",
                  "md": ROOT / "docs" / "BENCHMARKS.md"}
     paths["json"].write_text(json.dumps(results, indent=2, default=str) + "\n")
     report.plot(results, paths["png"])

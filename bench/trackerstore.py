@@ -1,5 +1,5 @@
 """The tracker store alone: Rasa's SQLTrackerStore on SQLite, the WAL variant
-in bench/patches.py, and Rasa's in-memory store, on the same turns in one
+(addons/tracker_store.py), and Rasa's in-memory store, on the same turns in one
 process, interleaved per turn.
 
     python -m bench.trackerstore [--conversations 40] [--turns 3]
@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 async def _turn(store: Any, sender: str, out: List[float]) -> None:
@@ -45,7 +44,7 @@ async def measure(conversations: int, turns: int) -> Dict[str, Dict[str, float]]
     from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
     from rasa.shared.core.domain import Domain
 
-    from bench.patches import WalSQLTrackerStore
+    from addons.tracker_store import WalSQLTrackerStore
 
     domain = Domain.load(str(ROOT / "domain.yml"))
     tmp = tempfile.mkdtemp(prefix="microcred-trackerstore-")

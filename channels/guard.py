@@ -31,6 +31,10 @@ The same wrapper makes sure no message goes unanswered: if Rasa sent nothing
 back (its default actions for ``/restart``, ``/session_start`` and ``/back``,
 which a user can type, say nothing), the channel sends
 :data:`channels.text.SILENT_TURN_REPLY`.
+
+Every project channel imports this module, so it is also where the Rasa server
+process installs the project's Rasa add-ons: one call, ``addons.install()``,
+below the imports.
 """
 
 from __future__ import annotations
@@ -45,7 +49,13 @@ from rasa.core.channels.channel import UserMessage
 from rasa.utils.endpoints import EndpointConfig
 from sanic import Blueprint, Sanic
 
+import addons
 from channels.text import APOLOGY_REPLY, HELP_BUTTONS, SILENT_TURN_REPLY
+
+# The Rasa server imports the project's channels (credentials.yml) before it
+# serves, and each of them imports this module: the one place where the add-ons
+# that patch Rasa (addons/__init__.py) are installed in its process.
+addons.install()
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +85,7 @@ class _ActionFailureHandler(logging.Handler):
             return
         try:
             text = record.getMessage()
-        except Exception:  # noqa: BLE001 (a logging handler must never raise)
+        except Exception:  # a logging handler must never raise
             return
         if text.startswith(FAILURE_PREFIX):
             turn.failures.append(text.split(".", 1)[0])
@@ -85,11 +95,7 @@ _HANDLER = _ActionFailureHandler(level=logging.ERROR)
 
 
 def install_failure_hook() -> None:
-    """Attach the handler to Rasa's processor logger (once), and the cached
-    action-response validator (addons/speedups.py)."""
-    from addons.speedups import cached_action_result_validator
-
-    cached_action_result_validator()
+    """Attach the handler to Rasa's processor logger (once)."""
     processor_logger = logging.getLogger(PROCESSOR_LOGGER)
     if _HANDLER not in processor_logger.handlers:
         processor_logger.addHandler(_HANDLER)
@@ -175,7 +181,7 @@ class ActionGuard:
             token = _turn.set(turn)
             try:
                 await on_new_message(message)
-            except Exception as exc:  # noqa: BLE001 (the user gets an apology, the log the cause)
+            except Exception as exc:  # the user gets an apology, the log the cause
                 logger.exception(f"Rasa failed to handle a message of conversation {message.sender_id!r}")
                 turn.failures.append(f"message handling: {exc.__class__.__name__}")
             finally:
@@ -209,5 +215,5 @@ def _count_replies(message: UserMessage, turn: Turn) -> None:
 async def _send(message: UserMessage, text: str) -> None:
     try:
         await message.output_channel.send_text_with_buttons(message.sender_id, text, list(HELP_BUTTONS))
-    except Exception:  # noqa: BLE001 (e.g. Slack unreachable: nothing more to do)
+    except Exception:  # e.g. Slack unreachable: nothing more to do
         logger.exception(f"Could not send a reply to {message.sender_id!r}")

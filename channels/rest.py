@@ -25,10 +25,10 @@ import logging
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
+import rasa.utils.endpoints
 from rasa.core.channels import rest as rasa_rest
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.exceptions import InvalidConfigException
-import rasa.utils.endpoints
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream

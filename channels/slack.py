@@ -47,14 +47,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.guard import ActionGuard
-from channels.text import max_message_chars, screen
-from channels import (
+from channels.slack_settings import (
     SLACK_NOT_CONFIGURED,
     SLACK_WEBHOOK_PATH,
     slack_configured,
     slack_settings,
     slack_status,
 )
+from channels.text import max_message_chars, screen
 
 __all__ = ["SeenEvents", "SlackBot", "SlackInput", "slack_status", "SLACK_WEBHOOK_PATH"]
 

@@ -45,12 +45,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.out.write_text(render(rep, shown), encoding="utf-8")
     took = time.monotonic() - started
     if rep.empty:
-        print(f"The tracker store ({shown}) has no conversations yet: wrote an empty report to {args.out} ({took:.1f} s).")
+        print(f"The tracker store ({shown}) has no conversations yet: "
+              f"wrote an empty report to {args.out} ({took:.1f} s).")
         return 0
     downs = sum(len(d.comments) for d in rep.downvotes)
-    print(f"Read {rep.events:,} events from {shown}: {len(rep.senders):,} conversations, {rep.messages:,} user messages, "
-          f"fallback rate {100 * rep.fallbacks / rep.messages:.1f}%, {len(rep.questions):,} unanswered or unsure "
-          f"questions in {len(rep.groups):,} groups, {len(rep.downvotes):,} 👎 ({downs} comments), "
+    print(f"Read {rep.events:,} events from {shown}: {len(rep.senders):,} conversations, "
+          f"{rep.messages:,} user messages, fallback rate {100 * rep.fallbacks / rep.messages:.1f}%, "
+          f"{len(rep.questions):,} unanswered or unsure questions in {len(rep.groups):,} groups, "
+          f"{len(rep.downvotes):,} 👎 ({downs} comments), "
           f"{len(rep.unknown):,} unknown credentials.")
     print(f"Report: {args.out} ({took:.1f} s)")
     return 0

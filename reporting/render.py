@@ -7,8 +7,10 @@ import html
 from datetime import datetime, timezone
 from typing import List, Optional, Sequence, Tuple
 
+from actions.knowledge import knowledge_path
 from reporting.analyze import Report
 from reporting.grouping import normalise
+from reporting.store import ROOT
 
 MAX_GROUPS = 200          # groups shown (most frequent first)
 MAX_TEXTS_PER_GROUP = 12  # distinct questions shown per group
@@ -27,11 +29,13 @@ table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde1
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #eceef2;vertical-align:top}
 th{background:#eef1f5;font-size:13px}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .group{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:10px 14px;margin:10px 0}
-.group h3{font-size:16px;margin:0 0 6px}.group .count{background:#3b5bdb;color:#fff;border-radius:10px;padding:1px 8px;font-size:13px;margin-right:6px}
+.group h3{font-size:16px;margin:0 0 6px}
+.group .count{background:#3b5bdb;color:#fff;border-radius:10px;padding:1px 8px;font-size:13px;margin-right:6px}
 .group ul{margin:4px 0 0;padding-left:20px}.guess{color:#5b6475;font-size:13px}
 .reason{font-size:12px;border-radius:4px;padding:0 5px;background:#eef1f5;color:#3a4254}
 .chart{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:8px}
-.legend span{display:inline-block;margin-right:16px;font-size:13px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
+.legend span{display:inline-block;margin-right:16px;font-size:13px}
+.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
 code{background:#eef1f5;padding:0 4px;border-radius:3px}
 """
 
@@ -57,12 +61,20 @@ def _legend(series: Sequence[Tuple[str, str]]) -> str:
         f'<span><i style="background:{c}"></i>{esc(n)}</span>' for n, c in series) + "</div>"
 
 
+def _label(x: str, y: str, anchor: str, text: str) -> str:
+    return f'<text x="{x}" y="{y}" font-size="11" text-anchor="{anchor}" fill="#5b6475">{text}</text>'
+
+
 def _axis_labels(days: Sequence[str], x_of, y0: float) -> str:
     step = max(1, len(days) // 10)
-    out = []
-    for i in range(0, len(days), step):
-        out.append(f'<text x="{x_of(i):.1f}" y="{y0 + 16:.1f}" font-size="11" text-anchor="middle" fill="#5b6475">{esc(days[i][5:])}</text>')
-    return "".join(out)
+    return "".join(_label(f"{x_of(i):.1f}", f"{y0 + 16:.1f}", "middle", esc(days[i][5:]))
+                   for i in range(0, len(days), step))
+
+
+def _gridline(left: int, w: float, y: float, label: str) -> str:
+    """A horizontal line across the chart at y, labelled on the left."""
+    return (f'<line x1="{left}" x2="{left + w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eceef2"/>'
+            + _label(f"{left - 6}", f"{y + 4:.1f}", "end", label))
 
 
 def bar_chart(days: Sequence[str], series: Sequence[Tuple[str, Sequence[float], str]],
@@ -76,8 +88,7 @@ def bar_chart(days: Sequence[str], series: Sequence[Tuple[str, Sequence[float], 
     parts = [f'<svg role="img" aria-label="{esc(title)}" viewBox="0 0 {width} {height}" width="100%">']
     for frac in (0, 0.5, 1):
         y = top + h - frac * h
-        parts.append(f'<line x1="{left}" x2="{left + w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eceef2"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#5b6475">{top_value * frac:.0f}</text>')
+        parts.append(_gridline(left, w, y, f"{top_value * frac:.0f}"))
     for si, (name, vals, color) in enumerate(series):
         for i, v in enumerate(vals):
             bh = h * v / top_value
@@ -101,8 +112,7 @@ def line_chart(days: Sequence[str], series: Sequence[Tuple[str, Sequence[float],
     parts = [f'<svg role="img" aria-label="{esc(title)}" viewBox="0 0 {width} {height}" width="100%">']
     for frac in (0, 0.5, 1):
         y = top + h - frac * h
-        parts.append(f'<line x1="{left}" x2="{left + w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eceef2"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#5b6475">{100 * top_value * frac:.0f}%</text>')
+        parts.append(_gridline(left, w, y, f"{100 * top_value * frac:.0f}%"))
     for name, vals, color in series:
         pts = [(x_of(i), top + h - h * v / top_value) for i, v in enumerate(vals)]
         if len(pts) > 1:
@@ -110,7 +120,8 @@ def line_chart(days: Sequence[str], series: Sequence[Tuple[str, Sequence[float],
                          + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
         if len(pts) <= 120:
             for i, (x, y) in enumerate(pts):
-                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"><title>{esc(days[i])} {esc(name)}: {pct(vals[i])}</title></circle>')
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}">'
+                             f'<title>{esc(days[i])} {esc(name)}: {pct(vals[i])}</title></circle>')
     parts.append(_axis_labels(days, x_of, top + h))
     parts.append("</svg>")
     return f'<div class="chart">{_legend([(s[0], s[2]) for s in series])}{"".join(parts)}</div>'
@@ -120,6 +131,15 @@ def _guesses(guesses) -> str:
     if not guesses:
         return "no guess"
     return ", ".join(f"<code>{esc(n)}</code> {pct(c)}" for n, c in guesses)
+
+
+def knowledge_file_name() -> str:
+    """The knowledge file to edit ($KNOWLEDGE_FILE, else the project's), relative to the project if inside it."""
+    path = knowledge_path().resolve()
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str:
@@ -145,7 +165,8 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
     downs = sum(n for (v, _), n in rep.ratings.items() if v == "down")
     cards = [
         ("conversations", f"{len(rep.senders):,}"), ("user messages", f"{rep.messages:,}"),
-        ("fallback rate", pct(rep.fallbacks / rep.messages)), ("did-you-mean rate", pct(rep.did_you_mean / rep.messages)),
+        ("fallback rate", pct(rep.fallbacks / rep.messages)),
+        ("did-you-mean rate", pct(rep.did_you_mean / rep.messages)),
         ("unanswered / unsure", f"{len(rep.questions):,}"), ("rated helpful / not helpful", f"{ups} / {downs}"),
         ("unknown credentials", f"{len(rep.unknown):,}"),
     ]
@@ -156,13 +177,16 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
     d = [rep.days[x] for x in days]
     out.append('<section id="activity"><h2>Conversations and messages per day</h2>')
     out.append(bar_chart(days, [("conversations", [x.conversations for x in d], BLUE),
-                                ("user messages", [x.messages for x in d], GREEN)], "conversations and messages per day"))
+                                ("user messages", [x.messages for x in d], GREEN)],
+                         "conversations and messages per day"))
     out.append("</section>")
     out.append('<section id="rates"><h2>Fallback and did-you-mean rate per day</h2>')
-    out.append('<p class="meta">Fallback: user messages classified <code>nlu_fallback</code> or <code>out_of_scope</code>. '
-               'Did-you-mean: turns where the assistant offered "Did you mean …?" buttons. Both per user message.</p>')
+    out.append('<p class="meta">Fallback: user messages classified <code>nlu_fallback</code> or '
+               '<code>out_of_scope</code>. Did-you-mean: turns where the assistant offered "Did you mean …?" buttons. '
+               'Both per user message.</p>')
     out.append(line_chart(days, [("fallback rate", [x.fallback_rate for x in d], RED),
-                                 ("did-you-mean rate", [x.did_you_mean_rate for x in d], ORANGE)], "fallback and did-you-mean rate per day"))
+                                 ("did-you-mean rate", [x.did_you_mean_rate for x in d], ORANGE)],
+                          "fallback and did-you-mean rate per day"))
     out.append('<table id="days"><tr><th>Day (UTC)</th><th>Conversations</th><th>User messages</th>'
                "<th>Fallbacks</th><th>Fallback rate</th><th>Did you mean</th><th>Did-you-mean rate</th></tr>")
     for day, x in list(zip(days, d))[::-1][:60]:
@@ -173,9 +197,10 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
 
     # unanswered questions, grouped
     out.append('<section id="unanswered"><h2>Unanswered and low-confidence questions, grouped</h2>')
-    out.append(f'<p class="meta">{len(rep.questions):,} typed messages the assistant did not understand, judged out of scope, '
-               f"or understood with a confidence under {pct(rep.threshold)}, in {len(rep.groups):,} groups of similar wording "
-               f"(character n-gram TF-IDF, cosine ≥ {rep.similarity:g}); the biggest groups first. "
+    out.append(f'<p class="meta">{len(rep.questions):,} typed messages the assistant did not understand, '
+               f"judged out of scope, or understood with a confidence under {pct(rep.threshold)}, "
+               f"in {len(rep.groups):,} groups of similar wording (character n-gram TF-IDF, "
+               f"cosine ≥ {rep.similarity:g}); the biggest groups first. "
                "For each: the model's two best guesses (intent and confidence).</p>")
     if not rep.groups:
         out.append('<p class="notice">None: every typed question was understood with confidence.</p>')
@@ -184,8 +209,9 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
         for q in g.questions:  # each wording as first typed, its guesses and reason
             seen.setdefault(normalise(q.text), (q.text, q.guesses, q.reason))
         label = seen.get(g.group.label, (g.group.label,))[0]
-        out.append(f'<div class="group" id="group-{gi}" data-count="{g.count}"><h3><span class="count">{g.count}×</span>'
-                   f'{esc(label)}</h3><div class="guess">Usual guesses: {_guesses(g.guesses)}</div><ul>')
+        out.append(f'<div class="group" id="group-{gi}" data-count="{g.count}">'
+                   f'<h3><span class="count">{g.count}×</span>{esc(label)}</h3>'
+                   f'<div class="guess">Usual guesses: {_guesses(g.guesses)}</div><ul>')
         for text, n in g.group.texts[:MAX_TEXTS_PER_GROUP]:
             typed, guess, reason = seen.get(text, (text, (), ""))
             out.append(f'<li class="question"><span class="text">{esc(typed)}</span>'
@@ -206,14 +232,17 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
         out.append("<p>No answer has been rated not helpful yet.</p>")
     else:
         topics = sorted({t for (_, t) in rep.ratings}, key=lambda t: -rep.ratings[("down", t)])
-        out.append('<table id="ratings"><tr><th>Topic</th><th>Helpful (👍)</th><th>Not helpful (👎)</th></tr>' + "".join(
-            f"<tr><td><code>{esc(t or 'unknown')}</code></td><td class=n>{rep.ratings[('up', t)]}</td>"
-            f"<td class=n>{rep.ratings[('down', t)]}</td></tr>" for t in topics) + "</table><p></p>")
-        out.append('<table id="downvote-list"><tr><th>When (UTC)</th><th>Topic</th><th>The question answered</th><th>Comment</th></tr>')
+        out.append('<table id="ratings"><tr><th>Topic</th><th>Helpful (👍)</th><th>Not helpful (👎)</th></tr>'
+                   + "".join(f"<tr><td><code>{esc(t or 'unknown')}</code></td><td class=n>{rep.ratings[('up', t)]}</td>"
+                             f"<td class=n>{rep.ratings[('down', t)]}</td></tr>" for t in topics)
+                   + "</table><p></p>")
+        out.append('<table id="downvote-list"><tr><th>When (UTC)</th><th>Topic</th><th>The question answered</th>'
+                   "<th>Comment</th></tr>")
         for dv in rep.downvotes[:MAX_DOWNVOTES]:
             comment = "<br>".join(esc(c) for c in dv.comments) or '<span class="meta">none</span>'
-            out.append(f'<tr class="downvote"><td>{esc(when(dv.timestamp))}</td><td><code>{esc(dv.topic or "unknown")}</code></td>'
-                       f'<td>{esc(dv.question or "")}</td><td class="comment">{comment}</td></tr>')
+            out.append(f'<tr class="downvote"><td>{esc(when(dv.timestamp))}</td>'
+                       f'<td><code>{esc(dv.topic or "unknown")}</code></td><td>{esc(dv.question or "")}</td>'
+                       f'<td class="comment">{comment}</td></tr>')
         out.append("</table>")
         if len(rep.downvotes) > MAX_DOWNVOTES:
             out.append(f'<p class="meta">The {MAX_DOWNVOTES} most recent of {len(rep.downvotes):,}.</p>')
@@ -225,15 +254,16 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
     if not unknown:
         out.append("<p>None.</p>")
     else:
-        out.append('<table><tr><th>Name (as asked)</th><th>Times</th><th>Conversations</th><th>Example question</th></tr>')
+        out.append("<table><tr><th>Name (as asked)</th><th>Times</th><th>Conversations</th>"
+                   "<th>Example question</th></tr>")
         for u in unknown[:300]:
-            out.append(f'<tr class="unknown"><td>{esc(u.name)}</td><td class=n>{u.count}</td><td class=n>{len(u.senders)}</td>'
-                       f'<td>{esc(u.examples[0] if u.examples else "")}</td></tr>')
+            out.append(f'<tr class="unknown"><td>{esc(u.name)}</td><td class=n>{u.count}</td>'
+                       f'<td class=n>{len(u.senders)}</td><td>{esc(u.examples[0] if u.examples else "")}</td></tr>')
         out.append("</table>")
     out.append("</section>")
     out.append('<section id="next"><h2>What to do with this</h2><p>Turn a group of unanswered questions into training '
                "examples (<code>data/nlu*.yml</code>) for the intent that should answer them, or add a credential to "
-               "<code>knowledge/credentials.yml</code> with a sourced fact; then <code>make run</code> retrains. "
+               f"<code>{esc(knowledge_file_name())}</code> with a sourced fact; then <code>make run</code> retrains. "
                "Step by step: <code>docs/REPORT.md</code>.</p></section>")
     out.append("</main></body></html>")
     return "".join(out)

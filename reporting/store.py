@@ -1,9 +1,15 @@
 """Read the tracker store's `events` table (Rasa's SQLTrackerStore schema:
 id, sender_id, type_name, timestamp, intent_name, action_name, data) with
-SQLAlchemy, streaming rows in batches, with a progress bar."""
+SQLAlchemy, streaming rows in batches, with a progress bar.
+
+The store is the one endpoints.yml configures when it is of the SQL family:
+`type: SQL`, or the class path of a subclass of Rasa's SQLTrackerStore (such
+as `addons.tracker_store.WalSQLTrackerStore`), with the same dialect, db, url,
+port, username, password and query keys."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -33,6 +39,24 @@ def _expand(value: Any) -> Any:
     return _ENV.sub(lambda m: os.environ.get(m.group(1), m.group(2) or ""), value)
 
 
+def is_sql_store(store_type: str, where: Path) -> bool:
+    """`type: SQL`, or a class path naming a subclass of Rasa's SQLTrackerStore
+    (loaded as Rasa loads it, from the project root); Rasa's other store names
+    (redis, mongod, dynamo, ...) are not."""
+    if store_type.lower() == "sql":
+        return True
+    module, _, name = store_type.rpartition(".")
+    if not module:
+        return False
+    try:
+        from rasa.core.tracker_store import SQLTrackerStore
+
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise StoreError(f"{where}: cannot load the tracker store class {store_type!r}: {exc}") from exc
+    return isinstance(cls, type) and issubclass(cls, SQLTrackerStore)
+
+
 def sqlite_url(path: str, base: Path = ROOT) -> str:
     p = Path(path)
     if not p.is_absolute():
@@ -50,7 +74,7 @@ def url_from_endpoints(path: Path = DEFAULT_ENDPOINTS) -> str:
     if not store:
         return sqlite_url(DEFAULT_SQLITE)
     store = {k: _expand(v) for k, v in store.items()}
-    if str(store.get("type", "")).lower() != "sql":
+    if not is_sql_store(str(store.get("type") or ""), path):
         raise StoreError(f"{path}: the tracker store is of type {store.get('type')!r}; "
                          "the report reads SQL tracker stores only (pass --db with an SQLAlchemy URL)")
     dialect = store.get("dialect") or "sqlite"
@@ -92,7 +116,7 @@ def read_events(url: str, progress: bool = True) -> Iterator[Tuple[Any, ...]]:
         return  # no conversation has been stored yet (don't create the file)
     try:
         engine = sa.create_engine(url)
-    except Exception as exc:  # noqa: BLE001 (unknown dialect, missing driver)
+    except Exception as exc:  # unknown dialect, missing driver
         raise StoreError(f"cannot open {display_url(url)}: {exc}") from exc
     try:
         try:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as A
-from conftest import entity, make_tracker
+from tests.helpers.trackers import entity, make_tracker
 
 
 def run(action, text: str, intent: str, entities=None, slots=None) -> Tuple[str, List[Dict[str, Any]], Dict[str, Any]]:
@@ -53,12 +53,20 @@ def test_faq_action_on_unexpected_intent_falls_back():
 @pytest.mark.parametrize(
     "text,value,intent,needles,remember",
     [
-        ("does the PMP expire?", "PMP", "ask_expiry", ["Project Management Professional (PMP)", "60 professional development units"], "Project Management Professional (PMP)"),
-        ("how long does python for data analysis take?", "python for data analysis", "ask_duration", ["Python for Data Analysis", "hours to days", "doesn't give"], "Python for Data Analysis"),
-        ("who issues cloud security", "cloud security", "ask_issuer", ["Cloud Security Fundamentals", "universities, companies and learning platforms"], "Cloud Security Fundamentals"),
-        ("what does the PMP cover?", "PMP", "ask_scope", ["risk management", "stakeholders"], "Project Management Professional (PMP)"),
-        ("how much is the CPA", "CPA", "ask_cost", ["Certified Public Accountant (CPA)", "hundreds to thousands"], "Certified Public Accountant (CPA)"),
-        ("can Machine Learning Ethics stack", "Machine Learning Ethics", "ask_stackable", ["master's degree in AI"], "Machine Learning Ethics"),
+        ("does the PMP expire?", "PMP", "ask_expiry",
+         ["Project Management Professional (PMP)", "60 professional development units"],
+         "Project Management Professional (PMP)"),
+        ("how long does python for data analysis take?", "python for data analysis", "ask_duration",
+         ["Python for Data Analysis", "hours to days", "doesn't give"], "Python for Data Analysis"),
+        ("who issues cloud security", "cloud security", "ask_issuer",
+         ["Cloud Security Fundamentals", "universities, companies and learning platforms"],
+         "Cloud Security Fundamentals"),
+        ("what does the PMP cover?", "PMP", "ask_scope", ["risk management", "stakeholders"],
+         "Project Management Professional (PMP)"),
+        ("how much is the CPA", "CPA", "ask_cost", ["Certified Public Accountant (CPA)", "hundreds to thousands"],
+         "Certified Public Accountant (CPA)"),
+        ("can Machine Learning Ethics stack", "Machine Learning Ethics", "ask_stackable", ["master's degree in AI"],
+         "Machine Learning Ethics"),
     ],
 )
 def test_attribute_of_named_credential(text, value, intent, needles, remember):
@@ -148,7 +156,8 @@ def test_overview_has_follow_up_buttons():
     out, buttons, slots = run(A.ActionCredentialOverview(), text, "ask_overview", [entity("credential", "PMP", text)])
     assert "Project Management Professional (PMP) is a traditional certificate" in out
     titles = [b["title"] for b in buttons]
-    assert titles == ["Does it expire?", "How much does it cost?", "How long does it take?", "Compare with a micro-credential"]
+    assert titles == ["Does it expire?", "How much does it cost?", "How long does it take?",
+                      "Compare with a micro-credential"]
     assert all('"credential":"pmp"' in b["payload"] for b in buttons)
     assert all("(" not in b["payload"] for b in buttons)  # rasa shell cuts payloads at the last "("
     assert slots["credential"] == "Project Management Professional (PMP)"
@@ -178,8 +187,10 @@ def test_compare_kinds_overall():
 @pytest.mark.parametrize(
     "text,value,expected,absent",
     [
-        ("micro-credentials for marketing", "marketing", ["Social Media Analytics", "SEO Best Practices", "Content Strategy"], ["PMP"]),
-        ("what can a teacher earn?", "teacher", ["Differentiated Instruction", "Trauma-Informed Practices"], ["Kubernetes"]),
+        ("micro-credentials for marketing", "marketing",
+         ["Social Media Analytics", "SEO Best Practices", "Content Strategy"], ["PMP"]),
+        ("what can a teacher earn?", "teacher", ["Differentiated Instruction", "Trauma-Informed Practices"],
+         ["Kubernetes"]),
         ("examples in tech", "tech", ["React", "Kubernetes"], ["Content Strategy"]),
     ],
 )

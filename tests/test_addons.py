@@ -1,18 +1,26 @@
 """The Rasa add-ons: the cached action-response validator still rejects bad
-responses, and the WAL SQLite tracker store keeps conversations."""
+responses and is installed by the channels the Rasa server loads, and the WAL
+SQLite tracker store keeps conversations."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
 
 import jsonschema
 import pytest
+import yaml
+
+from stack.env import base_env
+from tests.helpers import ROOT
 
 
 def test_cached_validator_accepts_good_and_rejects_bad_responses():
-    from addons.speedups import cached_action_result_validator
     from rasa.core.actions.action import RemoteAction
+
+    from addons.speedups import cached_action_result_validator
 
     cached_action_result_validator()
     action = RemoteAction("action_x", None)
@@ -21,16 +29,39 @@ def test_cached_validator_accepts_good_and_rejects_bad_responses():
         action._validate_action_result({"events": [{"event": 42}], "responses": "not a list"})
 
 
+def test_the_channels_rasa_loads_install_the_validator():
+    """What the Rasa server does at start: import each channel credentials.yml
+    names (in a fresh process); that installs the add-ons, and nothing before."""
+    channels = [name for name in yaml.safe_load((ROOT / "credentials.yml").read_text()) if "." in name]
+    assert channels, "credentials.yml names no project channel"
+    code = (
+        "import importlib, sys\n"
+        "from rasa.core.actions.action import RemoteAction\n"
+        "before = RemoteAction._validate_action_result.__module__\n"
+        "for name in sys.argv[1:]:\n"
+        "    module, cls = name.rsplit('.', 1)\n"
+        "    getattr(importlib.import_module(module), cls)\n"
+        "print(before, RemoteAction._validate_action_result.__module__)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, *channels], cwd=ROOT, env=base_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split()[-2:] == ["rasa.core.actions.action", "addons.speedups"]
+
+
 def test_wal_tracker_store_round_trip(tmp_path):
-    from addons.tracker_store import WalSQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import SlotSet, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    domain = Domain.from_yaml("version: '3.1'\nslots:\n  credential:\n    type: text\n    mappings:\n    - type: custom\n")
+    from addons.tracker_store import WalSQLTrackerStore
+
+    domain = Domain.from_yaml("version: '3.1'\n"
+                              "slots:\n  credential:\n    type: text\n    mappings:\n    - type: custom\n")
     db = tmp_path / "t.db"
     store = WalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
-    tracker = DialogueStateTracker.from_events("u1", [UserUttered("tell me about the PMP"), SlotSet("credential", "pmp")])
+    tracker = DialogueStateTracker.from_events("u1", [UserUttered("tell me about the PMP"),
+                                                      SlotSet("credential", "pmp")])
 
     async def go():
         await store.save(tracker)

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions as A
 from actions.advice import BUDGETS, GOALS, TIMES, advice_reply, parse_budget, parse_goal, parse_time, recommend
 from actions.knowledge import load_knowledge
-from conftest import entity, make_tracker
+from tests.helpers.trackers import entity, make_tracker
 
 KB = load_knowledge()
 FIELDS = ["tech", "data", "marketing", "teaching", "project_management", "healthcare", None]
@@ -148,7 +148,8 @@ def test_give_advice_names_credentials_and_resets_the_form():
 def test_give_advice_for_an_unknown_field_is_honest():
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("5 hours", "inform",
-                           slots={"goal": "stay_current", "field": "nursing homes", "time_available": "short", "budget": "low"})
+                           slots={"goal": "stay_current", "field": "nursing homes", "time_available": "short",
+                                  "budget": "low"})
     asyncio.run(A.ActionGiveAdvice().run(dispatcher, tracker, {}))
     text = dispatcher.messages[0]["text"]
     assert "micro-credentials" in text and "names no specific credentials for nursing homes" in text

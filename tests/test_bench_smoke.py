@@ -13,12 +13,10 @@ import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "assistant.tar.gz"
+from tests.helpers import MODEL, ROOT
 
 
 @pytest.fixture(scope="module")

@@ -1,31 +1,26 @@
 """Scale-out (docs/DEPLOY.md): two Rasa servers sharing one PostgreSQL tracker
 store and one Redis lock store, nginx round-robin in front, one action server;
-started by scripts/cluster.py exactly as `make run-cluster` starts them (on
+started by stack/cluster.py exactly as `make run-cluster` starts them (on
 free loopback ports). Messages go to each Rasa server directly where the test
 needs to choose the server, and through nginx otherwise."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import uuid
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+from stack.cluster import Cluster
+from stack.lockcheck import CONCURRENT_MESSAGES, send_at_once, turn_problems, turns
+from stack.net import free_port, post_message, wait_tcp
+from stack.tools import find_tool, missing_tools
+from tests.helpers import MODEL
 
-from cluster import (  # noqa: E402
-    CONCURRENT_MESSAGES, Cluster, _post, find_tool, free_port, missing_tools, send_at_once, turn_problems,
-    turns, wait_tcp,
-)
-
-MODEL = ROOT / "models" / "assistant.tar.gz"
 LOCK_LIFETIME = 15  # TICKET_LOCK_LIFETIME: how long a dead server's ticket can hold a conversation
 
 
@@ -68,7 +63,7 @@ def redis_port():
 def test_lock_store_issues_each_ticket_once_under_concurrency(redis_port):
     """Eight clients (own connections, as eight servers would have) take 25
     tickets each for one conversation at the same time: 200 distinct tickets."""
-    from scaleout.lock_store import AtomicRedisLockStore
+    from addons.lock_store import AtomicRedisLockStore
 
     stores = [AtomicRedisLockStore(host="127.0.0.1", port=redis_port, key_prefix="t1") for _ in range(8)]
     tickets: List[int] = []
@@ -93,7 +88,7 @@ def test_lock_store_waiter_outlives_a_dead_servers_ticket(redis_port):
     waiting behind it then gets its turn (with Rasa's store it never would)."""
     import asyncio
 
-    from scaleout.lock_store import AtomicRedisLockStore
+    from addons.lock_store import AtomicRedisLockStore
 
     store = AtomicRedisLockStore(host="127.0.0.1", port=redis_port, key_prefix="t2")
     store.issue_ticket("conv", 2)  # the dead server's ticket: never served, never cleaned up
@@ -113,7 +108,7 @@ def sender() -> str:
 
 
 def text(url: str, who: str, message: str) -> str:
-    replies = _post(url, who, message, timeout=90)
+    replies = post_message(url, who, message, timeout=90)
     assert replies, f"no reply to {message!r} from {url}"
     return "\n".join(m.get("text", "") for m in replies)
 
@@ -221,7 +216,7 @@ def test_killing_a_server_loses_no_answered_message_and_the_rest_carries_on(clus
             n += 1
             t0 = time.monotonic()
             try:
-                replies = _post(cluster.url, conv["sender"], message, timeout=90)
+                replies = post_message(cluster.url, conv["sender"], message, timeout=90)
                 error = None
             except (urllib.error.URLError, OSError, ValueError) as exc:
                 replies, error = [], repr(exc)

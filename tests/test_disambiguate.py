@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions as A
 from actions.disambiguate import SUGGEST_FLOOR, decide, is_second_something_else, label_for
 from actions.knowledge import load_knowledge
-from conftest import entity
+from tests.helpers.trackers import entity
 
 KB = load_knowledge()
 
@@ -64,8 +64,9 @@ def test_garbage_ranking_never_raises(ranking_value):
 
 
 def test_every_intent_has_a_plain_label():
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     domain = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
     for intent in domain["intents"]:

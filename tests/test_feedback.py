@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions as A
 from actions import feedback as F
 from actions.answers import Button, Reply, unknown_answer
-from conftest import entity, make_tracker
+from tests.helpers.trackers import entity, make_tracker
 
 
 def run(action, text: str, intent: str, entities=None, slots=None) -> Tuple[List[Dict[str, Any]], Dict[str, Any]]:

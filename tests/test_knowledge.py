@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from actions.knowledge import ATTRIBUTES, DEFAULT_PATH, KnowledgeError, all_facts, load_knowledge, normalise
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RAW = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
 
 # The credentials the article names (issue 2); each must be in the file.
@@ -86,19 +86,30 @@ def _broken(mutate):
 
 
 CASES = [
-    ("missing fact", lambda d: d["credentials"]["pmp"]["facts"].pop("expiry"), "credentials.pmp", "facts.expiry", "is missing"),
+    ("missing fact", lambda d: d["credentials"]["pmp"]["facts"].pop("expiry"), "credentials.pmp", "facts.expiry",
+     "is missing"),
     ("missing name", lambda d: d["credentials"]["cpa"].pop("name"), "credentials.cpa", "name", "is missing"),
-    ("unknown kind", lambda d: d["credentials"]["react"].__setitem__("kind", "diploma"), "credentials.react", "kind", "unknown kind 'diploma'"),
-    ("unknown field", lambda d: d["credentials"]["react"].__setitem__("fields", ["astrology"]), "credentials.react", "fields[0]", "unknown field"),
-    ("duplicate alias", lambda d: d["credentials"]["kubernetes"]["aliases"].append("pmp"), "credentials.pmp", "aliases", "duplicate alias"),
-    ("alias clashes with a kind", lambda d: d["credentials"]["cpa"]["aliases"].append("Micro Credential"), "credentials.cpa", "aliases", "duplicate alias"),
-    ("unknown source", lambda d: d["credentials"]["pmp"]["facts"]["cost"].__setitem__("source", "wikipedia"), "credentials.pmp", "facts.cost.source", "unknown source"),
-    ("unknown section", lambda d: d["faq"]["what_is"].__setitem__("source", "article#nowhere"), "faq.what_is", "source", "unknown section"),
+    ("unknown kind", lambda d: d["credentials"]["react"].__setitem__("kind", "diploma"), "credentials.react", "kind",
+     "unknown kind 'diploma'"),
+    ("unknown field", lambda d: d["credentials"]["react"].__setitem__("fields", ["astrology"]), "credentials.react",
+     "fields[0]", "unknown field"),
+    ("duplicate alias", lambda d: d["credentials"]["kubernetes"]["aliases"].append("pmp"), "credentials.pmp", "aliases",
+     "duplicate alias"),
+    ("alias clashes with a kind", lambda d: d["credentials"]["cpa"]["aliases"].append("Micro Credential"),
+     "credentials.cpa", "aliases", "duplicate alias"),
+    ("unknown source", lambda d: d["credentials"]["pmp"]["facts"]["cost"].__setitem__("source", "wikipedia"),
+     "credentials.pmp", "facts.cost.source", "unknown source"),
+    ("unknown section", lambda d: d["faq"]["what_is"].__setitem__("source", "article#nowhere"), "faq.what_is", "source",
+     "unknown section"),
     ("empty text", lambda d: d["faq"]["teachers"].__setitem__("text", "  "), "faq.teachers", "text", "non-empty text"),
-    ("unknown follow-up", lambda d: d["faq"]["teachers"]["follow_ups"].append("ask_horoscope"), "faq.teachers", "follow_ups[3]", "unknown intent"),
-    ("typo in a field name", lambda d: d["credentials"]["pmp"].__setitem__("alises", ["x"]), "credentials.pmp", "alises", "not a known field"),
-    ("general rule missing a kind", lambda d: d["general"]["cost"].pop("certificate"), "general.cost", "certificate", "non-empty mapping"),
-    ("case-sensitive alias not an alias", lambda d: d["fields"]["tech"].__setitem__("case_sensitive_aliases", ["ZZ"]), "fields.tech", "case_sensitive_aliases", "not one of the aliases"),
+    ("unknown follow-up", lambda d: d["faq"]["teachers"]["follow_ups"].append("ask_horoscope"), "faq.teachers",
+     "follow_ups[3]", "unknown intent"),
+    ("typo in a field name", lambda d: d["credentials"]["pmp"].__setitem__("alises", ["x"]), "credentials.pmp",
+     "alises", "not a known field"),
+    ("general rule missing a kind", lambda d: d["general"]["cost"].pop("certificate"), "general.cost", "certificate",
+     "non-empty mapping"),
+    ("case-sensitive alias not an alias", lambda d: d["fields"]["tech"].__setitem__("case_sensitive_aliases", ["ZZ"]),
+     "fields.tech", "case_sensitive_aliases", "not one of the aliases"),
 ]
 
 

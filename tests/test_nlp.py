@@ -3,15 +3,14 @@ lookup helpers that resolve what it finds."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-from actions.knowledge import load_knowledge
-from actions.lookup import UnknownFinder, build_vocabulary, mentions_from_entities, resolve
-from actions.patterns import build_pipeline, typo_variants
 
-ROOT = Path(__file__).resolve().parent.parent
+from actions.knowledge import load_knowledge
+from actions.lookup import mentions_from_entities, resolve
+from actions.patterns import build_pipeline, typo_variants
+from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -34,16 +33,22 @@ def ents(nlp, text) -> List[Tuple[str, str, str]]:
         ("Does the PMP expire?", [("PMP", "credential", "pmp")]),
         ("does the pmp expire", [("pmp", "credential", "pmp")]),
         ("tell me about Project Management Professional", [("Project Management Professional", "credential", "pmp")]),
-        ("how long does python for data analysis take?", [("python for data analysis", "credential", "python_for_data_analysis")]),
+        ("how long does python for data analysis take?",
+         [("python for data analysis", "credential", "python_for_data_analysis")]),
         ("who issues cloud security", [("cloud security", "credential", "cloud_security_fundamentals")]),
-        ("is the CPA a micro-credential?", [("CPA", "credential", "cpa"), ("micro-credential", "kind", "micro_credential")]),
+        ("is the CPA a micro-credential?",
+         [("CPA", "credential", "cpa"), ("micro-credential", "kind", "micro_credential")]),
         ("do microcredentials expire", [("microcredentials", "kind", "micro_credential")]),
-        ("any micro creds for marketing", [("micro creds", "kind", "micro_credential"), ("marketing", "field", "marketing")]),
+        ("any micro creds for marketing",
+         [("micro creds", "kind", "micro_credential"), ("marketing", "field", "marketing")]),
         ("does kubernets expire", [("kubernets", "credential", "kubernetes")]),
         ("does kubernetis expire", [("kubernetis", "credential", "kubernetes")]),
         ("pyhton for data analysis", [("pyhton for data analysis", "credential", "python_for_data_analysis")]),
-        ("Graduate Certificate in Cybersecurity", [("Graduate Certificate in Cybersecurity", "credential", "cybersecurity_graduate_certificate")]),
-        ("Cloud Security Fundamentals vs a certificate", [("Cloud Security Fundamentals", "credential", "cloud_security_fundamentals"), ("certificate", "kind", "certificate")]),
+        ("Graduate Certificate in Cybersecurity",
+         [("Graduate Certificate in Cybersecurity", "credential", "cybersecurity_graduate_certificate")]),
+        ("Cloud Security Fundamentals vs a certificate",
+         [("Cloud Security Fundamentals", "credential", "cloud_security_fundamentals"),
+          ("certificate", "kind", "certificate")]),
         ("jobs in IT", [("IT", "field", "tech")]),
         ("is it worth it", []),
         ("how do employers react to this", []),

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
-import pytest
+from stack.env import base_env, rasa_bin
+from tests.helpers import MODEL, ROOT
 
-from serve import base_env, rasa_bin
-
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "assistant.tar.gz"
 HELDOUT_MIN_ACCURACY = 0.95
 
 
@@ -43,4 +39,5 @@ def test_heldout_intent_accuracy(tmp_path):
     support = report["weighted avg"]["support"]
     print(f"held-out intent accuracy: {report['accuracy']:.4f} on {support} messages")
     assert support >= 100
-    assert report["accuracy"] >= HELDOUT_MIN_ACCURACY, f"held-out accuracy {report['accuracy']:.3f}; see {out}/intent_errors.json"
+    assert report["accuracy"] >= HELDOUT_MIN_ACCURACY, \
+        f"held-out accuracy {report['accuracy']:.3f}; see {out}/intent_errors.json"

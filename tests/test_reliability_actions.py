@@ -23,7 +23,7 @@ from actions import actions as A
 from actions.advice import BUDGETS, GOALS, TIMES
 from actions.lookup import clean_mention, mentions_from_entities, resolve
 from actions.subject import subject_of
-from conftest import ROOT
+from tests.helpers import ROOT
 
 DOMAIN: Dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text())
 INTENTS = [i if isinstance(i, str) else next(iter(i)) for i in DOMAIN["intents"]]

@@ -19,12 +19,11 @@ import pytest
 import requests
 from aiohttp import web
 
-from conftest import started_stack
-from serve import Stack
-from test_reliability import LogWatch, SocketClient, new_sender, say, text_of, user_texts
-from test_slack import SECRET, TOKEN, FakeSlackApi, SlackClient, has, message_event, sign
-
 from channels.text import APOLOGY_REPLY, EMPTY_REPLY, SILENT_TURN_REPLY
+from stack.process import Stack
+from tests.helpers.clients import LogWatch, SocketClient, new_sender, say, text_of, user_texts
+from tests.helpers.servers import started_stack
+from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, has, message_event, sign
 
 API_TOKEN = "reliability-test-" + uuid.uuid4().hex
 ACTION_TIMEOUT_S = 2
@@ -76,13 +75,6 @@ class FakeActionServer:
         asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def fake_slack() -> Iterator[FakeSlackApi]:
-    api = FakeSlackApi().start()
-    yield api
-    api.stop()
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,11 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from conftest import ROOT
-
 from reporting.analyze import analyze
 from reporting.grouping import group_questions, normalise
 from reporting.render import render
 from reporting.store import read_events, resolve_url, url_from_endpoints
+from tests.helpers import ROOT
 
 DAY = 86400.0
 T0 = 1_780_000_000.0  # a fixed start (2026-05-28 UTC)
@@ -74,7 +73,8 @@ class Log:
         self._add(sender, "slot", {"name": name, "value": value})
 
     # whole turns
-    def answered(self, sender: str, text: str, intent: str = "faq_employers_care", topic: str = "faq/employers_care") -> None:
+    def answered(self, sender: str, text: str, intent: str = "faq_employers_care",
+                 topic: str = "faq/employers_care") -> None:
         self.user(sender, text, intent)
         self.action(sender, "action_answer_faq")
         self.bot(sender, "an answer")
@@ -149,7 +149,8 @@ def test_grouping_edge_cases():
     assert group_questions([]) == ([], 0)
     assert normalise("  Hello,   World?! ") == "hello, world"
     assert normalise("<b>Hi</b>?") == "<b>hi</b>"
-    groups, left = group_questions([f"question number {i} about topic {i * 7919 % 1000}" for i in range(30)], max_grouped=10)
+    groups, left = group_questions([f"question number {i} about topic {i * 7919 % 1000}" for i in range(30)],
+                                   max_grouped=10)
     assert left == 20 and sum(g.count for g in groups) == 10
 
 
@@ -241,9 +242,31 @@ def test_database_url_from_endpoints(tmp_path, monkeypatch):
     assert url_from_endpoints(ep) == "postgresql://bot:s3cret@db.example:5432/rasa"
     assert resolve_url("sqlite:///a.db") == "sqlite:///a.db"
     assert resolve_url(None, tmp_path / "none.yml").endswith("var/trackers.db")
-    ep.write_text("tracker_store:\n  type: redis\n")
+    for not_sql in ("redis", "addons.lock_store.AtomicRedisLockStore"):
+        ep.write_text(f"tracker_store:\n  type: {not_sql}\n")
+        r = run_report("--endpoints", str(ep), "--out", str(tmp_path / "r.html"))
+        assert r.returncode == 2 and "SQL tracker stores only" in r.stderr, r.stderr
+    ep.write_text("tracker_store:\n  type: addons.nope.Store\n")
     r = run_report("--endpoints", str(ep), "--out", str(tmp_path / "r.html"))
-    assert r.returncode == 2 and "SQL tracker stores only" in r.stderr
+    assert r.returncode == 2 and "cannot load the tracker store class 'addons.nope.Store'" in r.stderr, r.stderr
+
+
+def test_the_projects_own_endpoints_files_are_read(tmp_path, monkeypatch):
+    """endpoints.yml as committed (the WAL add-on's class path) names var/trackers.db;
+    endpoints.cluster.yml (`type: SQL`) names the cluster's PostgreSQL."""
+    assert url_from_endpoints(ROOT / "endpoints.yml") == f"sqlite:///{ROOT / 'var' / 'trackers.db'}"
+    for var, value in {"TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5433", "TRACKER_DB_NAME": "rasa",
+                       "TRACKER_DB_USER": "rasa", "TRACKER_DB_PASSWORD": "pw"}.items():
+        monkeypatch.setenv(var, value)
+    assert url_from_endpoints(ROOT / "endpoints.cluster.yml") == "postgresql://rasa:pw@127.0.0.1:5433/rasa"
+    # `make report` on the real endpoints.yml, its store in a folder of its own
+    ep = tmp_path / "endpoints.yml"
+    ep.write_text((ROOT / "endpoints.yml").read_text())
+    (tmp_path / "var").mkdir()
+    small_log().write(f"sqlite:///{tmp_path / 'var' / 'trackers.db'}")
+    r = run_report("--endpoints", str(ep), "--out", str(tmp_path / "r.html"))
+    assert r.returncode == 0, r.stderr
+    assert "trackers.db" in r.stdout and "conversations" in r.stdout
 
 
 def big_log(target: int = 100_000, seed: int = 7) -> Tuple[Log, Dict[str, Any]]:
@@ -267,7 +290,8 @@ def big_log(target: int = 100_000, seed: int = 7) -> Tuple[Log, Dict[str, Any]]:
         for _ in range(rnd.randint(2, 6)):
             r = rnd.random()
             if r < 0.6:
-                log.answered(sender, rnd.choice(["do employers care?", "does the PMP expire", "what is a micro-credential"]))
+                log.answered(sender, rnd.choice(["do employers care?", "does the PMP expire",
+                                                 "what is a micro-credential"]))
             elif r < 0.75:
                 expect["fallback"] += 1
                 expect["nursing"] += 1

@@ -17,11 +17,12 @@ from typing import Dict, Iterator, List
 
 import pytest
 
-from conftest import MODEL, ROOT, Chat, free_port
-from serve import Stack
-
 from reporting.analyze import analyze
 from reporting.store import read_events
+from stack.net import free_port
+from stack.process import Stack
+from tests.helpers import MODEL, ROOT
+from tests.helpers.servers import Chat
 
 TEST_MODEL = Path(os.environ.get("REPORT_TEST_MODEL") or MODEL)
 SCREENSHOT = ROOT / "docs" / "report.png"

@@ -1,18 +1,16 @@
-"""`make shell`'s conversation (scripts/serve.py shell -> `rasa shell`), driven
+"""`make shell`'s conversation (`python -m stack shell` -> `rasa shell`), driven
 through a real pseudo-terminal with pexpect."""
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import pexpect
-import pytest
 
-from conftest import MODEL, free_port
+from stack.net import free_port
+from tests.helpers import MODEL, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOWN = "\x1b[B"
 
 
@@ -25,7 +23,7 @@ def test_shell_conversation_with_follow_up(tmp_path):
     )
     env = dict(os.environ, RASA_PORT=str(free_port()), ACTION_PORT=str(action_port),
                RASA_MODEL=str(MODEL), ENDPOINTS=str(endpoints), TERM="xterm", COLUMNS="200", LINES="50")
-    child = pexpect.spawn(sys.executable, [str(ROOT / "scripts" / "serve.py"), "shell"], cwd=str(ROOT),
+    child = pexpect.spawn(sys.executable, ["-m", "stack", "shell"], cwd=str(ROOT),
                           env=env, encoding="utf-8", timeout=180, dimensions=(50, 200))
     log = tmp_path / "shell.log"
     child.logfile_read = open(log, "w")

@@ -1,5 +1,5 @@
 """End to end in a real browser: the web chat page (rasa-webchat, served by
-`serve.py web` as `make run` serves it) talking socket.io to the real Rasa
+`python -m stack web` as `make run` serves it) talking socket.io to the real Rasa
 server and action server (conftest's `servers`, started from credentials.yml).
 
 Headless Debian Chromium (/usr/bin/chromium, installed by `make test`; another
@@ -24,8 +24,9 @@ import playwright.sync_api as playwright_api  # requirements.txt; its browser do
 import pytest
 import requests
 
-from conftest import ROOT, free_port
-from serve import Stack
+from stack.net import free_port
+from stack.process import Stack
+from tests.helpers import ROOT
 
 expect = playwright_api.expect
 
@@ -280,7 +281,7 @@ def test_page_server_and_cors(servers, web):
     assert page.status_code == 200 and "rasa-webchat.js" in page.text
     csp = page.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and f"ws://127.0.0.1:{servers.rasa_port}" in csp
-    for bad in ("/../Makefile", "/%2e%2e/Makefile", "/scripts/serve.py", "/nope.js"):
+    for bad in ("/../Makefile", "/%2e%2e/Makefile", "/stack/web.py", "/nope.js"):
         assert requests.get(base + bad, timeout=5).status_code == 404, bad
 
     poll = f"{servers.rasa_url}/socket.io/?EIO=4&transport=polling"

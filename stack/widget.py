@@ -1,6 +1,6 @@
 """Build the web chat's vendor file: the rasa-webchat widget bundle, served locally.
 
-    python scripts/build_web.py      # (make web; make run and make test do it)
+    python -m stack.widget [--force]     # (make web; make run and make test do it)
 
 1. `npm pack rasa-webchat@1.0.1` fetches only the package's tarball from the npm
    registry (no dependency tree: `lib/index.js` is a self-contained bundle of
@@ -28,7 +28,8 @@ import sys
 import tarfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from stack.env import ROOT
+
 OUT_DIR = ROOT / "build" / "web"
 PACK_DIR = ROOT / "build" / "npm"
 
@@ -47,7 +48,7 @@ FORBIDDEN = ("fonts.googleapis.com", "fonts.gstatic.com", "@import url(http")
 
 
 def fail(message: str) -> "None":
-    sys.exit(f"build_web: error: {message}")
+    sys.exit(f"widget: error: {message}")
 
 
 def integrity_of(data: bytes) -> str:
@@ -63,7 +64,7 @@ def fetch_tarball() -> bytes:
             fail("npm is not installed (it fetches the widget from the npm registry); "
                  "install Node.js and npm, e.g. `apt-get install -y npm`")
         PACK_DIR.mkdir(parents=True, exist_ok=True)
-        print(f"build_web: npm pack {PACKAGE}@{VERSION}", flush=True)
+        print(f"widget: npm pack {PACKAGE}@{VERSION}", flush=True)
         result = subprocess.run(
             [npm, "pack", f"{PACKAGE}@{VERSION}", "--silent", "--pack-destination", str(PACK_DIR)],
             cwd=PACK_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -98,7 +99,7 @@ def strip_font_imports(js: str) -> str:
 
 def build(force: bool = False) -> Path:
     if BUNDLE.exists() and LICENSE.exists() and not force:
-        print(f"build_web: {BUNDLE.relative_to(ROOT)} is up to date")
+        print(f"widget: {BUNDLE.relative_to(ROOT)} is up to date")
         return BUNDLE
     data = fetch_tarball()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
@@ -107,12 +108,12 @@ def build(force: bool = False) -> Path:
     js = strip_font_imports(js)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     header = (f"/* {PACKAGE} {VERSION} (Apache-2.0, see rasa-webchat.LICENSE.txt), lib/index.js "
-              "from the npm registry; Google Fonts @import removed by scripts/build_web.py */\n")
+              "from the npm registry; Google Fonts @import removed by stack/widget.py */\n")
     tmp = BUNDLE.with_suffix(".tmp")
     tmp.write_text(header + js, encoding="utf-8")
     LICENSE.write_bytes(license_text)
     tmp.replace(BUNDLE)  # last, so a half-written build is never taken as done
-    print(f"build_web: wrote {BUNDLE.relative_to(ROOT)} ({BUNDLE.stat().st_size // 1024} KiB)")
+    print(f"widget: wrote {BUNDLE.relative_to(ROOT)} ({BUNDLE.stat().st_size // 1024} KiB)")
     return BUNDLE
 
 

@@ -8,7 +8,7 @@ overwrites the other's ticket), and both process a message of the same
 conversation at once. The SQL tracker store then keeps only one of the two
 turns: answered messages vanish from the conversation (measured here: in 8 and
 in 3 of 20 rounds, in two runs of ten simultaneous messages sent to two
-servers; see docs/DEPLOY.md and `scripts/cluster.py lockcheck`). Known
+servers; see docs/DEPLOY.md and `python -m stack.cluster lockcheck`). Known
 upstream: RasaHQ/rasa#9213; the `ConcurrentRedisLockStore` that fixed it was
 reverted from Rasa Open Source (RasaHQ/rasa#11428).
 
@@ -37,7 +37,7 @@ its tickets have expired.
 endpoints.cluster.yml selects it through Rasa's custom lock store mechanism:
 
     lock_store:
-      type: scaleout.lock_store.AtomicRedisLockStore
+      type: addons.lock_store.AtomicRedisLockStore
       url: <host>
       port: ...           # and every other RedisLockStore setting
 """

@@ -1,1 +1,0 @@
-"""Pieces for running several Rasa servers on one shared store (docs/DEPLOY.md)."""

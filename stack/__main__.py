@@ -1,0 +1,106 @@
+"""Start the action server and the Rasa server the way `make run` does.
+
+    python -m stack run     # serve until Ctrl-C (make run)
+    python -m stack shell   # action server + `rasa shell` in this terminal (make shell)
+    python -m stack web     # only the web chat page's static server
+
+Ports and files come from the environment: RASA_PORT (5005), ACTION_PORT
+(5055), RASA_MODEL (models/), ENDPOINTS (endpoints.yml), CREDENTIALS
+(credentials.yml); for the web chat (docs/WEBCHAT.md): WEB_PORT (8080),
+WEB_HOST (127.0.0.1), CORS_ORIGINS (origins allowed to talk to Rasa from a
+browser, space or comma separated; default: pages on localhost/127.0.0.1, any
+port) and RASA_SOCKET_URL (the Rasa URL the page connects to; default
+http://<the page's host>:RASA_PORT). Rasa's HTTP API stays off unless
+RASA_ENABLE_API=1, which requires RASA_AUTH_TOKEN (docs/RELIABILITY.md).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from typing import List, Optional
+
+from channels.slack_settings import slack_status  # does not import Rasa
+from stack import web
+from stack.env import ROOT, base_env, rasa_bin
+from stack.process import LOOPBACK_ORIGINS, api_args, stack_from_env, stop_on_signals
+
+
+def cmd_run() -> int:
+    stack = stack_from_env()
+    stop_on_signals()
+    try:
+        print(f"Starting the web chat page on {stack.web_url} ...", flush=True)
+        stack.start_web()
+        print(f"Starting the action server on {stack.action_url} ...", flush=True)
+        stack.start_actions()
+        print(f"Starting the Rasa server on {stack.rasa_url} (loading the model takes ~20 s) ...", flush=True)
+        stack.start_rasa()
+        web_url = (f"http://localhost:{stack.web_port}/" if stack.web_url.startswith("http://127.0.0.1:")
+                   else stack.web_url)
+        allowed = ("any on localhost/127.0.0.1; others: set CORS_ORIGINS"
+                   if stack.cors_origins == LOOPBACK_ORIGINS else " ".join(stack.cors_origins) or "none")
+        api = ("on, token from RASA_AUTH_TOKEN" if api_args(base_env())
+               else "off (RASA_ENABLE_API=1 and RASA_AUTH_TOKEN turn it on)")
+        print(
+            "\nThe assistant is up.\n"
+            f"  Web chat: {web_url}  (its widget talks socket.io to port {stack.rasa_port}; pages allowed to: "
+            f"{allowed})\n"
+            f"  REST:   curl -s {stack.rasa_url}/webhooks/rest/webhook "
+            "-H 'Content-Type: application/json' "
+            "-d '{\"sender\": \"me\", \"message\": \"do micro-credentials expire?\"}'\n"
+            f"  {slack_status()}\n"
+            f"  HTTP API: {api}\n"
+            f"  Action server health: {stack.action_url}/health\n"
+            "Press Ctrl-C to stop the servers.",
+            flush=True,
+        )
+        while all(p.poll() is None for p in stack.procs.values()):
+            time.sleep(0.5)
+        dead = [n for n, p in stack.procs.items() if p.poll() is not None]
+        print(f"error: {', '.join(dead)} server stopped unexpectedly", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+def cmd_shell() -> int:
+    stack = stack_from_env()
+    stop_on_signals()
+    try:
+        stack.log_dir = ROOT / "var" / "log"
+        stack.start_actions()
+        return subprocess.call(
+            [rasa_bin(), "shell", "--model", stack.model, "--endpoints", stack.endpoints,
+             "--port", str(stack.rasa_port)],
+            cwd=ROOT, env=base_env(),
+        )
+    except KeyboardInterrupt:
+        return 0
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"error: {exc} (see var/log/actions.log)", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+
+
+COMMANDS = {"run": cmd_run, "shell": cmd_shell, "web": web.serve}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    command = args[0] if args else "run"
+    if command not in COMMANDS:
+        sys.exit("usage: python -m stack run|shell|web")
+    return COMMANDS[command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

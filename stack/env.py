@@ -1,0 +1,46 @@
+"""Paths and environment shared by every server the stack starts."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+
+
+def rasa_bin() -> str:
+    exe = VENV_BIN / "rasa"
+    return str(exe) if exe.exists() else "rasa"
+
+
+def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """This process's environment for a child server: quiet TensorFlow, no
+    telemetry, and the project root on PYTHONPATH (channels/, addons/, actions/)."""
+    env = dict(os.environ)
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if extra:
+        env.update(extra)
+    return env
+
+
+def int_env(name: str, default: int) -> int:
+    """A whole number from the environment; exits with a clear message if it is not one."""
+    value = os.environ.get(name, "")
+    try:
+        return int(value) if value else default
+    except ValueError:
+        sys.exit(f"error: {name} must be a whole number, got {value!r}")
+
+
+def list_env(name: str, default: List[str]) -> List[str]:
+    """A list from the environment, space or comma separated."""
+    value = os.environ.get(name, "").strip()
+    return [v for v in re.split(r"[\s,]+", value) if v] if value else list(default)

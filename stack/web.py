@@ -1,0 +1,131 @@
+"""The web chat page's static server (`python -m stack web`; `make run`
+starts it through Stack.start_web). See docs/WEBCHAT.md.
+
+GET/HEAD only; the files of web/ and build/web/ by name (flat, no directories,
+so no path in a request can reach anything else) and a generated /config.js.
+Settings from the environment: WEB_PORT (8080), WEB_HOST (127.0.0.1),
+RASA_PORT (5005) and RASA_SOCKET_URL (the Rasa URL the page connects to;
+default http://<the page's host>:RASA_PORT); WEB_LOG=1 logs every request.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import sys
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Dict, List
+
+from stack.env import ROOT, int_env
+from stack.process import stop_on_signals
+
+WEB_DIR = ROOT / "web"                  # the chat page (index.html, chat.js, chat.css)
+WEB_BUILD_DIR = ROOT / "build" / "web"  # the widget bundle (python -m stack.widget)
+
+
+def web_files() -> Dict[str, Path]:
+    """Every file the page server may send, by URL name: flat, no directories,
+    so no path in a request can reach anything else."""
+    files: Dict[str, Path] = {}
+    for folder in (WEB_BUILD_DIR, WEB_DIR):  # the page's own files win
+        if folder.is_dir():
+            files.update({f.name: f for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")})
+    return files
+
+
+class WebChatHandler(BaseHTTPRequestHandler):
+    """GET/HEAD only: the page's files and a generated /config.js."""
+
+    server_version = "webchat"
+    rasa_port = 5005
+    socket_url = ""  # RASA_SOCKET_URL; empty: same host as the page, port rasa_port
+    files: Dict[str, Path] = {}
+
+    def do_GET(self) -> None:  # http.server's naming
+        self._serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(send_body=False)
+
+    def _rasa_origins(self) -> List[str]:
+        """Where the page may connect (Content-Security-Policy connect-src)."""
+        if self.socket_url:
+            url = urllib.parse.urlsplit(self.socket_url)
+            ws = {"https": "wss", "http": "ws"}.get(url.scheme, url.scheme)
+            return [f"{url.scheme}://{url.netloc}", f"{ws}://{url.netloc}"]
+        host = urllib.parse.urlsplit("//" + (self.headers.get("Host") or "localhost")).hostname or "localhost"
+        host = f"[{host}]" if ":" in host else host
+        return [f"http://{host}:{self.rasa_port}", f"ws://{host}:{self.rasa_port}"]
+
+    def _serve(self, send_body: bool) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        name = "index.html" if path == "/" else path[1:]
+        headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+                   "Referrer-Policy": "no-referrer"}
+        if name == "config.js":
+            config = {"rasaPort": self.rasa_port, "socketUrl": self.socket_url or None}
+            body = f"window.WEBCHAT_CONFIG = {json.dumps(config)};\n".encode()
+            ctype = "text/javascript; charset=utf-8"
+        elif "/" not in name and name in self.files:
+            body = self.files[name].read_bytes()
+            ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            if ctype.startswith("text/") or ctype.endswith("javascript"):
+                ctype += "; charset=utf-8"
+            if name.endswith(".html"):
+                # Nothing but this server and Rasa: no CDN, no font service, no inline script.
+                headers["Content-Security-Policy"] = (
+                    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                    "img-src 'self' data:; font-src 'self' data:; "
+                    f"connect-src 'self' {' '.join(self._rasa_origins())}; "
+                    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+                )
+        else:
+            self.send_error(404, "Not found")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def log_request(self, code: object = "-", size: object = "-") -> None:
+        if isinstance(code, int) and code < 400 and not os.environ.get("WEB_LOG"):
+            return  # quiet unless something goes wrong (WEB_LOG=1: every request)
+        super().log_request(code, size)
+
+    def log_message(self, format: str, *args: object) -> None:
+        sys.stderr.write(f"web: {self.address_string()} {format % args}\n")
+
+
+def serve() -> int:
+    """Serve the chat page until SIGTERM/Ctrl-C (started by Stack.start_web)."""
+    files = web_files()
+    missing = [n for n in ("index.html", "rasa-webchat.js") if n not in files]
+    if missing:
+        print(f"error: {', '.join(missing)} missing: build the page with `make web` "
+              "(python -m stack.widget)", file=sys.stderr)
+        return 1
+    WebChatHandler.files = files
+    WebChatHandler.rasa_port = int_env("RASA_PORT", 5005)
+    WebChatHandler.socket_url = os.environ.get("RASA_SOCKET_URL", "").rstrip("/")
+    host, port = os.environ.get("WEB_HOST", "127.0.0.1"), int_env("WEB_PORT", 8080)
+    try:
+        server = ThreadingHTTPServer((host, port), WebChatHandler)
+    except OSError as exc:
+        print(f"error: cannot serve the web chat on {host}:{port}: {exc} (set WEB_PORT)", file=sys.stderr)
+        return 1
+    server.daemon_threads = True
+    stop_on_signals()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,1 @@
+"""The test suites (pytest; run from the project root, see pyproject.toml)."""

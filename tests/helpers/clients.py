@@ -1,0 +1,128 @@
+"""Talking to the real servers: REST (raw and JSON), socket.io, and what the
+servers logged and stored."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import requests
+import yaml
+
+from stack.process import Stack
+
+
+def webhook(servers: Stack) -> str:
+    return f"{servers.rasa_url}/webhooks/rest/webhook"
+
+
+def post_raw(servers: Stack, body: bytes, timeout: float = 30, **kw: Any) -> requests.Response:
+    return requests.post(webhook(servers), data=body, timeout=timeout,
+                         headers={"Content-Type": "application/json"}, **kw)
+
+
+def say(servers: Stack, sender: Optional[str], message: Any, timeout: float = 30) -> List[Dict[str, Any]]:
+    body: Dict[str, Any] = {"message": message}
+    if sender is not None:
+        body["sender"] = sender
+    r = post_raw(servers, json.dumps(body).encode(), timeout=timeout)
+    assert r.status_code == 200, (r.status_code, r.text)
+    return r.json()
+
+
+def text_of(replies: List[Dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in replies)
+
+
+def new_sender(tag: str = "rel") -> str:
+    return f"{tag}-{uuid.uuid4().hex[:12]}"
+
+
+def tracker_db(stack: Stack) -> Path:
+    return Path(yaml.safe_load(Path(stack.endpoints).read_text())["tracker_store"]["db"])
+
+
+def user_texts(stack: Stack, senders: List[str]) -> Dict[str, List[str]]:
+    """Every user message stored for each sender, in order, read straight from
+    the SQL tracker store's `events` table."""
+    out: Dict[str, List[str]] = {s: [] for s in senders}
+    with sqlite3.connect(f"file:{tracker_db(stack)}?mode=ro", uri=True, timeout=30) as db:
+        marks = ",".join("?" * len(senders))
+        rows = db.execute(f"SELECT sender_id, data FROM events WHERE type_name = 'user' "
+                          f"AND sender_id IN ({marks}) ORDER BY id", senders).fetchall()
+    for sender, data in rows:
+        out[sender].append(json.loads(data).get("text"))
+    return out
+
+
+# Log lines that mean something went wrong inside a server.
+PROBLEM = re.compile(r"Traceback|Exception|exception|\bERROR\b|\bCRITICAL\b|the user was sent an apology")
+
+
+class LogWatch:
+    """What the servers logged since it was created."""
+
+    def __init__(self, stack: Stack, names: Tuple[str, ...] = ("rasa", "actions")) -> None:
+        assert stack.log_dir is not None
+        self.paths = [stack.log_dir / f"{n}.log" for n in names]
+        self.offsets = {p: p.stat().st_size if p.exists() else 0 for p in self.paths}
+
+    def new_text(self) -> str:
+        chunks = []
+        for p in self.paths:
+            if p.exists():
+                with open(p, "rb") as f:
+                    f.seek(self.offsets[p])
+                    chunks.append(f.read().decode("utf-8", "replace"))
+        return "\n".join(chunks)
+
+    def problems(self) -> List[str]:
+        return [line for line in self.new_text().splitlines() if PROBLEM.search(line)]
+
+
+class SocketClient:
+    """A python-socketio client run on its own event loop (polling transport)."""
+
+    def __init__(self, url: str) -> None:
+        import socketio
+
+        self.url = url
+        self.replies: List[Any] = []
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio.on("bot_uttered", self.replies.append)
+        self.sio.on("session_confirm", lambda sid: self.replies.append(("session_confirm", sid)))
+
+    def run(self, coro: Any, timeout: float = 30) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def connect(self) -> "SocketClient":
+        self.run(self.sio.connect(self.url, socketio_path="/socket.io", transports=["polling"]))
+        return self
+
+    def emit(self, event: str, *data: Any) -> None:
+        self.run(self.sio.emit(event, *data))
+
+    def wait(self, n: int = 1, timeout: float = 20) -> List[Any]:
+        deadline = time.monotonic() + timeout
+        while len(self.replies) < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        got, self.replies[:] = list(self.replies), []
+        return got
+
+    def close(self) -> None:
+        try:
+            self.run(self.sio.disconnect())
+            self.run(asyncio.sleep(0.2))
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
