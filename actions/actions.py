@@ -360,7 +360,8 @@ class ValidateAdviceForm(FormValidationAction):
         # ... but ask only for what domain.yml requires (the goal): Rasa's form decides
         return None
 
-    async def extract_goal(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_goal(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> Dict[Text, Any]:
         return advice_slots_from(tracker)
 
 

@@ -35,10 +35,17 @@ GOAL_LABELS = {
 LOW_BUDGET_MAX_DOLLARS = 999
 
 _GOAL_PATTERNS: Sequence[Tuple[str, str]] = (
-    ("career_change", r"\b(switch\w*|chang\w* (my )?(career|job|field)s?|career (change|switch|transition)|transition\w*|break(ing)? into|get(ting)? into|new (career|field)|move into|moving into|pivot\w*|retrain\w*|reskill\w*|becom\w* (a|an) \w+|want to be (a|an) \w+|enter(ing)? (the )?\w+ (field|profession)|start(ing)? (a )?career)\b"),
-    ("advance", r"\b(promot\w*|advanc\w*|move up|moving up|climb\w*|get ahead|raise|salary|pay (rise|increase|bump)|earn more|senior|leadership|step up|next level)\b"),
-    ("stay_current", r"\b(stay\w* (current|up[- ]to[- ]date|relevant|sharp)|keep\w* up|up[- ]to[- ]date|refresh\w*|continuing education|cpd|ceu)\b"),
-    ("upskill", r"\b(upskill\w*|(for|in|at) (my|our) (job|work|role|team)|current (job|role|position)|skill gap|learn (a|one|some) (skill|tool)|need \w+ for (my )?(job|work)|at work|better at|deadline|for a project|new tool)\b"),
+    ("career_change", r"\b(switch\w*|chang\w* (my )?(career|job|field)s?|career (change|switch|transition)"
+                      r"|transition\w*|break(ing)? into|get(ting)? into|new (career|field)|move into|moving into"
+                      r"|pivot\w*|retrain\w*|reskill\w*|becom\w* (a|an) \w+|want to be (a|an) \w+"
+                      r"|enter(ing)? (the )?\w+ (field|profession)|start(ing)? (a )?career)\b"),
+    ("advance", r"\b(promot\w*|advanc\w*|move up|moving up|climb\w*|get ahead|raise|salary|pay (rise|increase|bump)"
+                r"|earn more|senior|leadership|step up|next level)\b"),
+    ("stay_current", r"\b(stay\w* (current|up[- ]to[- ]date|relevant|sharp)|keep\w* up|up[- ]to[- ]date|refresh\w*"
+                     r"|continuing education|cpd|ceu)\b"),
+    ("upskill", r"\b(upskill\w*|(for|in|at) (my|our) (job|work|role|team)|current (job|role|position)|skill gap"
+                r"|learn (a|one|some) (skill|tool)|need \w+ for (my )?(job|work)|at work|better at|deadline"
+                r"|for a project|new tool)\b"),
 )
 
 
@@ -73,7 +80,8 @@ def parse_time(text: str) -> Optional[str]:
         return t.strip()
     if re.search(r"\b(no rush|plenty of time|lots of time|long term|long-term|whatever it takes|a year|years?)\b", t):
         return "long"
-    if re.search(r"\b(not much time|little time|no time|busy|asap|quickly|fast|soon|next (week|month)|this (week|month)|by (next|the end))\b", t):
+    if re.search(r"\b(not much time|little time|no time|busy|asap|quickly|fast|soon|next (week|month)"
+                 r"|this (week|month)|by (next|the end))\b", t):
         return "short"
     m = re.search(_NUM + r"\s*(hours?|hrs?|days?|weeks?|months?|years?)\b", t)
     if m:
@@ -98,11 +106,14 @@ def parse_budget(text: str) -> Optional[str]:
     t = (text or "").lower()
     if t.strip() in BUDGETS:
         return t.strip()
-    if re.search(r"\b(money is no object|no limit|whatever it costs|not an issue|employer pays|company pays|company will pay|expensive is fine|thousands)\b", t):
+    if re.search(r"\b(money is no object|no limit|whatever it costs|not an issue|employer pays|company pays"
+                 r"|company will pay|expensive is fine|thousands)\b", t):
         return "high"
-    if re.search(r"\b(free|no budget|zero|nothing|broke|cheap\w*|low budget|tight|no money|little money|not much( money)?|limited)\b", t):
+    if re.search(r"\b(free|no budget|zero|nothing|broke|cheap\w*|low budget|tight|no money|little money"
+                 r"|not much( money)?|limited)\b", t):
         return "low"
-    m = re.search(r"(?:\$|usd|£|€)\s*(\d[\d,]*(?:\.\d+)?)\s*(k)?|(\d[\d,]*(?:\.\d+)?)\s*(k)?\s*(?:\$|dollars?|bucks|usd|pounds?|euros?|£|€)", t)
+    m = re.search(r"(?:\$|usd|£|€)\s*(\d[\d,]*(?:\.\d+)?)\s*(k)?"
+                  r"|(\d[\d,]*(?:\.\d+)?)\s*(k)?\s*(?:\$|dollars?|bucks|usd|pounds?|euros?|£|€)", t)
     if m:
         amount = float((m.group(1) or m.group(3)).replace(",", ""))
         if m.group(2) or m.group(4):

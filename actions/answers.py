@@ -193,7 +193,8 @@ def credential_fact_text(kb: Knowledge, cred: Credential, attribute: str) -> str
     kind = kb.kinds[cred.kind]
     silent = f"{SILENT_PREFIX} say {_asks(kb, attribute, short_name(cred))}"
     if is_silent(fact):
-        return f"{silent}, and it says nothing on this for {kind.plural} in general either. Check with the issuer.\n{cite(kb, fact)}"
+        return (f"{silent}, and it says nothing on this for {kind.plural} in general either. "
+                f"Check with the issuer.\n{cite(kb, fact)}")
     return (f"{silent}. It is {kind.with_article}; for {kind.plural} in general the article says: "
             f"{_lower_first(_sentence(fact.text))} Check with the issuer for the exact details.\n{cite(kb, fact)}")
 
@@ -229,7 +230,8 @@ def attribute_answer(
                 lines.append(f"• {_sentence(fact.text)}")
             else:
                 cell = fact.cell or _lower_first(fact.text)
-                lines.append(f"• {cred.name}: the article doesn't say; for {kb.kinds[cred.kind].plural} in general, {cell}.")
+                lines.append(f"• {cred.name}: the article doesn't say; "
+                             f"for {kb.kinds[cred.kind].plural} in general, {cell}.")
         lines.append(cite(kb, *(c.facts[attribute] for c in creds[:3]), links=False))
         return Reply("\n".join(lines), topic=topic,
                      more=_more_key("compare", ",".join(c.id for c in creds[:3]), ""))
@@ -364,7 +366,8 @@ def kind_answer(kb: Knowledge, cred_id: str, asked_kinds: Sequence[str] = ()) ->
     head = f"{cred.name} is {kind.with_article}"
     head += f", not {others[0].with_article}." if others else "."
     scope = cred.facts["scope"]
-    body = _sentence(scope.text) if scope.specific else f"Like other {kind.plural}: {_lower_first(_sentence(scope.text))}"
+    body = (_sentence(scope.text) if scope.specific
+            else f"Like other {kind.plural}: {_lower_first(_sentence(scope.text))}")
     return Reply(f"{head} {body}\n{cite(kb, scope)}", credential_buttons(kb, cred), credential=cred.name,
                  topic=v.TOPIC_KIND, more=_more_key("overview", cred.id))
 

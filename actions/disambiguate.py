@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from actions.answers import Button, payload
-from actions.vocabulary import BUTTON_TITLES
 from actions.knowledge import Knowledge
 from actions.lookup import mentions_from_entities
+from actions.vocabulary import BUTTON_TITLES
 
 # Below this confidence the best guess is not worth offering (tuned on the
 # held-out file, see docs/EVALUATION.md).
@@ -18,7 +18,10 @@ SUGGEST_FLOOR = 0.2
 # A second guess is offered only if it has at least this confidence.
 SECOND_FLOOR = 0.08
 
-NOT_SUGGESTED = frozenset({"nlu_fallback", "out_of_scope", "affirm", "deny", "inform", "stop", "something_else", "feedback"})
+NOT_SUGGESTED = frozenset({
+    "nlu_fallback", "out_of_scope", "affirm", "deny", "inform", "stop", "something_else", "feedback",
+    "more_detail", "other_language",
+})
 
 CONVERSATION_LABELS: Dict[str, str] = {
     "greet": "Just saying hello",

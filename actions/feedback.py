@@ -63,7 +63,8 @@ def with_prompt(reply: Reply, channel: Optional[str]) -> Reply:
     buttons): 👍/👎 buttons in the web chat and Slack, a line of text in the shell."""
     if channel in SHELL_CHANNELS:
         return replace(reply, text=f"{reply.text}\n\n{SHELL_PROMPT}")
-    buttons = reply.buttons + (Button("👍", payload("feedback", rating=UP)), Button("👎", payload("feedback", rating=DOWN)))
+    buttons = reply.buttons + (Button("👍", payload("feedback", rating=UP)),
+                               Button("👎", payload("feedback", rating=DOWN)))
     return replace(reply, text=f"{reply.text}\n\n{PROMPT}", buttons=buttons)
 
 

@@ -247,7 +247,8 @@ class _Checker:
         allowed = set(required) | set(optional)
         for key in value:
             if key not in allowed:
-                raise self.fail(entry, str(key), f"is not a known field (expected one of: {', '.join(sorted(allowed))})")
+                raise self.fail(entry, str(key),
+                                f"is not a known field (expected one of: {', '.join(sorted(allowed))})")
 
 
 def _read_yaml(path: Path) -> Any:
@@ -258,7 +259,8 @@ def _read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise KnowledgeError(path, "(file)", "(syntax)", f"invalid YAML at {where}: {getattr(exc, 'problem', exc)}") from exc
+        problem = getattr(exc, "problem", exc)
+        raise KnowledgeError(path, "(file)", "(syntax)", f"invalid YAML at {where}: {problem}") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeError(path, "(file)", "(file)", f"cannot be read: {exc}") from exc
 
@@ -281,7 +283,8 @@ def _fact(c: _Checker, sources: Mapping[str, Source], value: Any, entry: str, fi
     if ref.partition("#")[0] != "article":
         # a public fact is shown with the date it holds for
         if as_of is None:
-            raise c.fail(entry, f"{field_name}.as_of", "is missing (a fact from a public source needs the date it holds for)")
+            raise c.fail(entry, f"{field_name}.as_of",
+                         "is missing (a fact from a public source needs the date it holds for)")
         if not _AS_OF.match(str(as_of)):
             raise c.fail(entry, f"{field_name}.as_of", f"'{as_of}' is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
         if not sources[ref.partition("#")[0]].url:
@@ -307,7 +310,8 @@ def _aliases(c: _Checker, raw: Dict[str, Any], entry: str) -> Tuple[Tuple[str, .
     return aliases, cs
 
 
-def _ids_in(c: _Checker, value: Any, entry: str, field_name: str, known: Mapping[str, Any], what: str) -> Tuple[str, ...]:
+def _ids_in(c: _Checker, value: Any, entry: str, field_name: str, known: Mapping[str, Any],
+           what: str) -> Tuple[str, ...]:
     ids = c.text_list(value, entry, field_name)
     for i, oid in enumerate(ids):
         if oid not in known:
@@ -427,14 +431,16 @@ def _load_faq(c: _Checker, raw: Any, sources: Mapping[str, Source]) -> Dict[str,
         follow = c.text_list(t["follow_ups"], entry, "follow_ups")
         for i, intent in enumerate(follow):
             if intent not in BUTTON_INTENTS:
-                raise c.fail(entry, f"follow_ups[{i}]", f"unknown intent '{intent}' (known: {', '.join(BUTTON_INTENTS)})")
+                raise c.fail(entry, f"follow_ups[{i}]",
+                             f"unknown intent '{intent}' (known: {', '.join(BUTTON_INTENTS)})")
         refs = t["source"] if isinstance(t["source"], list) else [t["source"]]
         if not refs:
             raise c.fail(entry, "source", "must name at least one source")
         srcs = tuple(_check_source_ref(c, sources, r, entry, "source") for r in refs)
         short = c.text(t["short"], entry, "short")
         if len(short) > FAQ_SHORT_MAX:
-            raise c.fail(entry, "short", f"is {len(short)} characters; at most {FAQ_SHORT_MAX} (put the rest in `more`)")
+            raise c.fail(entry, "short",
+                         f"is {len(short)} characters; at most {FAQ_SHORT_MAX} (put the rest in `more`)")
         more = c.text(t["more"], entry, "more")
         if len(more) > FAQ_MORE_MAX:
             raise c.fail(entry, "more", f"is {len(more)} characters; at most {FAQ_MORE_MAX}")
@@ -546,7 +552,8 @@ def _build_indexes(c: _Checker, kinds: Mapping[str, Kind], fields: Mapping[str, 
     return index, exact
 
 
-SECTIONS = ("version", "sources", "kinds", "attributes", "general", "fields", "faq", "credentials", "topics", "passages",
+SECTIONS = ("version", "sources", "kinds", "attributes", "general", "fields", "faq", "credentials", "topics",
+            "passages",
             "unknown_names")
 
 

@@ -127,7 +127,8 @@ def test_templates_read_as_sentences(name, reply):
     assert "  " not in reply.text.replace("\n", " ").strip()
 
 
-@pytest.mark.parametrize("cred,attr", [(c, a) for c in CREDS for a in ATTRIBUTES if not KB.credentials[c].facts[a].specific])
+@pytest.mark.parametrize("cred,attr", [(c, a) for c in CREDS for a in ATTRIBUTES
+                                       if not KB.credentials[c].facts[a].specific])
 def test_a_fact_the_article_lacks_is_said_to_be_missing(cred, attr):
     text = A.attribute_answer(KB, attr, [cred]).text
     assert text.startswith(A.SILENT_PREFIX), text

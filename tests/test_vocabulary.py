@@ -81,7 +81,7 @@ def test_every_question_is_answered_inside_the_advice_form_too():
     questions = set(v.FAQ_INTENTS) | set(v.ATTRIBUTE_INTENTS) | set(v.CREDENTIAL_INTENTS) | {
         v.HELP, v.BOT_CHALLENGE, v.OUT_OF_SCOPE, v.GREET, v.THANK, v.MORE_DETAIL, v.OTHER_LANGUAGE, v.NLU_FALLBACK}
     missing = _missing(questions, _in_form_rule_intents())
-    assert not missing, f"add a rule 'answer <intent> inside the advice form' to data/rules_advice_form.yml for {missing}"
+    assert not missing, f"add 'answer <intent> inside the advice form' to data/rules_advice_form.yml for {missing}"
 
 
 def test_every_intent_is_in_the_held_out_set():
@@ -119,16 +119,17 @@ def test_slots_and_entities_are_the_domains():
 def test_the_entity_extractor_keeps_every_knowledge_label():
     extractor = next(c for c in CONFIG["pipeline"] if c["name"] == "SpacyEntityExtractor")
     labels = set(v.KNOWLEDGE_ENTITIES) | {v.PRODUCT}
-    assert set(extractor["dimensions"]) == labels, f"config.yml SpacyEntityExtractor dimensions must be {sorted(labels)}"
+    assert set(extractor["dimensions"]) == labels, f"config.yml SpacyEntityExtractor dimensions: {sorted(labels)}"
 
 
 def test_custom_actions_are_the_domains():
     classes = [c for _, c in inspect.getmembers(action_module, inspect.isclass)
-               if c.__module__ == action_module.__name__ and hasattr(c, "name") and c.__name__.startswith(("Action", "Validate"))]
+               if c.__module__ == action_module.__name__ and c.__name__.startswith(("Action", "Validate"))]
     names = {c().name() for c in classes}
     domain_actions = {a for a in DOMAIN["actions"] if not a.startswith("utter_")}
     assert names == domain_actions, (
-        f"only in actions/actions.py {_missing(names, domain_actions)}, only in domain.yml {_missing(domain_actions, names)}")
+        f"only in actions/actions.py {_missing(names, domain_actions)}, "
+        f"only in domain.yml {_missing(domain_actions, names)}")
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "actions").glob("*.py")) + sorted((ROOT / "data").glob("*.yml")),
