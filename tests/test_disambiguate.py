@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions as A
 from actions.disambiguate import SUGGEST_FLOOR, decide, is_second_something_else, label_for
 from actions.knowledge import load_knowledge
-from tests.helpers.trackers import entity
+from tests.helpers.trackers import entity, make_tracker
 
 KB = load_knowledge()
 
@@ -25,9 +25,10 @@ def test_close_candidates_become_two_buttons_and_something_else():
     assert d.action == "did_you_mean"
     assert [b.title for b in d.buttons] == [
         "Will micro-credentials replace degrees or certifications?",
-        "How are micro-credentials changing higher education?",
+        "How are micro-credentials changing universities?",
         "Something else",
     ]
+    assert [b.title for b in d.buttons][:2] == [KB.faq["replace_degrees"].label, KB.faq["higher_education"].label]
     assert [b.payload for b in d.buttons] == ["/faq_replace_degrees", "/faq_higher_education", "/something_else"]
 
 
@@ -56,6 +57,21 @@ def test_out_of_scope_on_top_gets_the_out_of_scope_reply():
 def test_second_candidate_out_of_scope_is_not_offered():
     d = decide(KB, ranking(("ask_cost", 0.45), ("out_of_scope", 0.40)))
     assert [b.title for b in d.buttons] == ["What micro-credentials costs", "Something else"]
+
+
+@pytest.mark.parametrize("intent", ["more_detail", "other_language", "inform", "feedback", "something_else"])
+def test_never_offers_what_is_not_a_question(intent):
+    """"More detail" or "other language" as a suggestion would answer nothing the user asked."""
+    d = decide(KB, ranking((intent, 0.45), ("faq_what_is", 0.40)))
+    assert d.action == "not_understood" and d.buttons == ()
+    d = decide(KB, ranking(("faq_what_is", 0.45), (intent, 0.40)))
+    assert [b.payload for b in d.buttons] == ["/faq_what_is", "/something_else"]
+
+
+def test_the_new_faq_topics_have_their_own_labels():
+    d = decide(KB, ranking(("faq_certificate_vs_certification", 0.4), ("faq_what_is_certification", 0.3)))
+    assert [b.title for b in d.buttons][:2] == ["Certificate or certification: what's the difference?",
+                                                "What is a certification, such as the PMP or CPA?"]
 
 
 @pytest.mark.parametrize("ranking_value", [None, [], ["junk"], [{"name": 3, "confidence": "x"}]])
@@ -92,6 +108,77 @@ def _tracker(events, latest):
 
 def _user(intent, text="x"):
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 1.0}}}
+
+
+def _fallback(text, pairs, entities=()):
+    return {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.5}, "intent_ranking": ranking(*pairs),
+            "entities": list(entities)}
+
+
+def _disambiguate(latest, slots=None):
+    dispatcher = CollectingDispatcher()
+    tracker = _tracker([_user("nlu_fallback", latest["text"])], latest)
+    tracker.slots.update(slots or {})
+    events = asyncio.run(A.ActionDisambiguate().run(dispatcher, tracker, {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_did_you_mean_remembers_the_named_credential():
+    """"does the PMP one ever exprie": whichever button is clicked (or if a follow-up "does it
+    expire?" is typed instead), the conversation is about the PMP."""
+    text = "does the PMP one ever exprie"
+    messages, slots = _disambiguate(_fallback(text, [("ask_cost", 0.35), ("ask_expiry", 0.30)],
+                                              [entity("credential", "PMP", text)]))
+    assert messages[0]["response"] == "utter_did_you_mean"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/ask_cost{"credential":"pmp"}', '/ask_expiry{"credential":"pmp"}', "/something_else"]
+    assert slots["credential"] == "Project Management Professional (PMP)"
+    assert slots["last_topic"] == "fallback/did_you_mean"
+    # and a follow-up about "it" is then answered about the PMP
+    dispatcher = CollectingDispatcher()
+    asyncio.run(A.ActionAnswerAttribute().run(dispatcher, make_tracker("does it expire?", "ask_expiry",
+                                                                       slots={"credential": slots["credential"]}), {}))
+    assert "every three years" in dispatcher.messages[0]["text"]
+
+
+def test_a_new_credential_named_in_an_unsure_turn_replaces_the_remembered_one():
+    text = "cpa how much rougly"
+    _, slots = _disambiguate(_fallback(text, [("ask_cost", 0.35), ("ask_duration", 0.30)],
+                                       [entity("credential", "cpa", text)]),
+                             slots={"credential": "Project Management Professional (PMP)"})
+    assert slots["credential"] == "Certified Public Accountant (CPA)"
+
+
+def test_an_unsure_turn_without_a_credential_keeps_the_remembered_one():
+    _, slots = _disambiguate(_fallback("which is quicker", [("ask_duration", 0.45), ("compare", 0.40)]),
+                             slots={"credential": "Project Management Professional (PMP)"})
+    assert "credential" not in slots
+
+
+def test_an_unsure_turn_the_article_answers_gets_its_passage():
+    messages, slots = _disambiguate(_fallback("do universities partner with companies on micro-credentials",
+                                              [("faq_higher_education", 0.4), ("faq_hiring", 0.3)]))
+    text = messages[0]["text"]
+    assert text.startswith("Here is what the article says about that:") and "companies" in text
+    assert '"How Microcredentials Are Changing Higher Education"' in text
+    assert slots["last_topic"] == "passage"
+
+
+def test_an_unsure_turn_naming_a_product_says_there_are_no_facts_on_it():
+    text = "is the Google Data Analytics Certificate any good?"
+    ents = [entity("product", "Google", text), entity("field", "Data Analytics", text),
+            entity("kind", "Certificate", text)]
+    messages, slots = _disambiguate(_fallback(text, [("ask_career_impact", 0.45), ("faq_employers_care", 0.40)],
+                                              ents))
+    assert messages[0]["text"].startswith('I have no facts on "Google Data Analytics Certificate"')
+    assert "Certificate in Data Analytics" not in messages[0]["text"]
+    assert slots["unknown_credential"] == "Google Data Analytics Certificate"
+
+
+def test_out_of_scope_on_top_in_the_action():
+    messages, slots = _disambiguate(_fallback("blah blah weather", [("out_of_scope", 0.45), ("ask_cost", 0.40)]))
+    assert messages[0]["response"] == "utter_out_of_scope"
+    assert slots == {"last_topic": "fallback/out_of_scope"}
 
 
 def test_disambiguate_action_sends_buttons():

@@ -106,13 +106,51 @@ def test_thumbs_down_asks_what_was_missing_then_stores_the_comment():
     assert "passed that on" in messages[0]["text"]
 
 
-def test_unknown_credentials_are_stored():
+@pytest.mark.parametrize("entities", [
+    [{"entity": "product", "value": "AWS"}],  # the entity ruler: a name from the knowledge file's unknown_names
+    [{"entity": "credential", "value": "AWS Solutions Architect"}],  # a credential value the file doesn't know
+], ids=["product", "unknown credential"])
+def test_unknown_credentials_are_stored(entities):
     text = "does the AWS Solutions Architect expire?"
-    _, slots = run(A.ActionAnswerAttribute(), text, "ask_expiry",
-                   [entity("credential", "AWS Solutions Architect", text)])
+    entities = [entity(e["entity"], e["value"], text) for e in entities]
+    messages, slots = run(A.ActionAnswerAttribute(), text, "ask_expiry", entities, {"answers_since_feedback": 2.0})
     assert slots["unknown_credential"] == "AWS Solutions Architect"
     assert slots["last_topic"] == "unknown_credential"
+    # "I have no facts on ..." is not an answer to rate: no prompt, the count stays
+    assert "Was this helpful" not in messages[0]["text"] and "answers_since_feedback" not in slots
     assert unknown_answer(A.KB, "Foo").unknown == "Foo"
+
+
+def test_a_two_part_answer_counts_once_and_the_prompt_comes_last():
+    text = "does the PMP expire and what does it cost?"
+    messages, slots = run(A.ActionAnswerAttribute(), text, "ask_expiry", [entity("credential", "PMP", text)],
+                          {"answers_since_feedback": 2.0})
+    assert len(messages) == 2
+    assert "Was this helpful" not in messages[0]["text"] and messages[1]["text"].endswith("Was this helpful?")
+    assert [b["title"] for b in messages[1]["buttons"]][-2:] == ["👍", "👎"]
+    assert slots["answers_since_feedback"] == 0.0 and slots["last_topic"] == "attribute/cost"
+    _, slots = run(A.ActionAnswerAttribute(), text, "ask_expiry", [entity("credential", "PMP", text)],
+                   {"answers_since_feedback": 0.0})
+    assert slots["answers_since_feedback"] == 1.0
+
+
+def test_more_detail_is_an_answer_to_rate():
+    messages, slots = run(A.ActionMoreDetail(), "tell me more", "more_detail",
+                          slots={"last_subject": "faq:employers_care", "answers_since_feedback": 2.0})
+    assert messages[0]["text"].endswith("\n\nWas this helpful?")
+    assert slots["answers_since_feedback"] == 0.0 and slots["last_topic"] == "faq/employers_care"
+
+
+def test_feedback_after_more_detail_rates_what_was_detailed():
+    _, slots = run(A.ActionFeedback(), "👎", "feedback", slots={"last_topic": "compare/credentials"})
+    assert slots["feedback_topic"] == "compare/credentials" and slots["feedback_value"] == "down"
+
+
+def test_no_prompt_on_the_out_of_scope_reply():
+    messages, slots = run(A.ActionOutOfScope(), "what's the weather in Paris?", "out_of_scope",
+                          slots={"answers_since_feedback": 2.0})
+    assert messages[0].get("response") == "utter_out_of_scope"
+    assert "answers_since_feedback" not in slots
 
 
 def test_after_a_thumbs_down_an_uncertain_question_is_answered_and_kept_as_the_comment():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import re
 from typing import Any, Dict, List
 
 import pytest
@@ -34,7 +35,14 @@ ACTION_CLASSES = sorted(
     key=lambda c: c.__name__,
 )
 KB_NAMES = sorted({name for cr in A.KB.credentials.values() for name in (cr.name, *cr.aliases)}
-                  | set(A.KB.credentials) | set(A.KB.kinds) | set(A.KB.fields))
+                  | {name for t in A.KB.topics.values() for name in (t.name, *t.aliases)}
+                  | set(A.KB.unknown_names)
+                  | set(A.KB.credentials) | set(A.KB.kinds) | set(A.KB.fields) | set(A.KB.topics))
+# what "tell me more" continues (slot last_subject): real keys of every kind, and broken ones
+MORE_KEYS = (["faq:" + t for t in A.KB.faq] + ["overview:" + c for c in A.KB.credentials]
+             + ["compare:pmp,cpa:", "compare:pmp:micro_credential", "compare::certificate,certification",
+                "compare:nope,pmp:nope", "faq:", "overview:", "compare", ":::", "faq:what_is:extra"])
+BARE_YES_NO = re.compile(r"^\W*(yes|no)\b", re.IGNORECASE | re.MULTILINE)
 
 ANY_CHAR = st.characters(exclude_categories=("Cs",))  # Rasa's channels remove lone surrogates
 TEXT = st.one_of(st.text(ANY_CHAR, max_size=120), st.sampled_from(KB_NAMES),
@@ -46,7 +54,8 @@ JSON = st.recursive(
 )
 ENTITY = st.one_of(
     st.fixed_dictionaries(
-        {"entity": st.sampled_from(["credential", "kind", "field", "rating", "goal"]) | st.text(max_size=8),
+        {"entity": st.sampled_from(["credential", "kind", "field", "topic", "product", "rating", "goal",
+                                    "time_available", "budget"]) | st.text(max_size=8),
          "value": st.sampled_from(KB_NAMES) | TEXT | JSON},
         optional={"start": st.integers(-5, 500) | JSON, "end": st.integers(-5, 500),
                   "extractor": st.sampled_from(["SpacyEntityExtractor", "RegexMessageHandler"])}),
@@ -62,6 +71,8 @@ FORM_VALUES = {"goal": GOALS, "time_available": TIMES, "budget": BUDGETS}
 
 
 def slot_value(name: str) -> st.SearchStrategy:
+    if name == "last_subject":
+        return st.none() | st.sampled_from(MORE_KEYS) | TEXT
     if name in FORM_VALUES:
         return st.none() | st.sampled_from(FORM_VALUES[name])
     kind = (SLOTS.get(name) or {}).get("type")
@@ -125,6 +136,7 @@ def test_actions_never_raise_and_always_answer(action_class):
             assert dispatcher.messages, "no answer"
             for m in dispatcher.messages:
                 assert m.get("text") or m.get("response"), m
+                assert not BARE_YES_NO.search(m.get("text") or ""), m["text"]  # true under a near miss
 
     check()
 
@@ -134,7 +146,9 @@ def test_actions_never_raise_and_always_answer(action_class):
     [("field", "content_strategy", "credentials", "content_strategy"),
      ("kind", "pmp", "credentials", "pmp"),
      ("credential", "data", "fields", "data"),
-     ("field", "micro-credentials", "kinds", "micro_credential")],
+     ("field", "micro-credentials", "kinds", "micro_credential"),
+     ("credential", "react", "topics", "react"),  # a subject, not a credential
+     ("topic", "pmp", "credentials", "pmp")],
 )
 def test_an_id_under_the_wrong_label_is_filed_under_its_own(label, value, where, rid):
     """Found by the property test below: {"field": "content_strategy"} in a button
