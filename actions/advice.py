@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from actions.answers import Button, Reply, cite, payload
+from actions.answers import Button, Reply, cite, label_name, payload
 from actions.knowledge import Credential, Fact, Field, Knowledge
 
 GOALS: Tuple[str, ...] = ("career_change", "upskill", "advance", "stay_current")
@@ -39,7 +39,8 @@ _GOAL_PATTERNS: Sequence[Tuple[str, str]] = (
                       r"|transition\w*|break(ing)? into|get(ting)? into|new (career|field)|move into|moving into"
                       r"|pivot\w*|retrain\w*|reskill\w*|becom\w* (a|an) \w+|want to be (a|an) \w+"
                       r"|enter(ing)? (the )?\w+ (field|profession)|start(ing)? (a )?career)\b"),
-    ("advance", r"\b(promot\w*|advanc\w*|move up|moving up|climb\w*|get ahead|raise|salary|pay (rise|increase|bump)"
+    ("advance", r"\b(promot\w*|advancement|advanc(e|ing) (my|in|at)\b|move up|moving up|climb\w*|get ahead|raise|salary"
+                r"|pay (rise|increase|bump)"
                 r"|earn more|senior|leadership|step up|next level)\b"),
     ("stay_current", r"\b(stay\w* (current|up[- ]to[- ]date|relevant|sharp)|keep\w* up|up[- ]to[- ]date|refresh\w*"
                      r"|continuing education|cpd|ceu)\b"),
@@ -125,6 +126,10 @@ def parse_budget(text: str) -> Optional[str]:
     if re.search(r"\b(few hundred|couple hundred|hundred)\b", t):
         return "low"
     return None
+
+
+# a certificate programme or a certification: the article's "traditional" credentials
+TRADITIONAL = ("certificate", "certification")
 
 
 @dataclass(frozen=True)
@@ -214,11 +219,14 @@ def _pick(kb: Knowledge, field: Optional[str], kind: str, named: Sequence[str]) 
         # only the profession's own certification (e.g. the CPA), never a micro-credential as a way in
         candidates = [c for c in candidates if c.kind == "certification"]
     else:
-        same_kind = [c for c in candidates if c.kind == kind]
+        # the kind suggested only ("a certificate programme" takes in certifications, its traditional
+        # cousins; micro-credentials are never listed under one, nor the reverse)
+        kinds = TRADITIONAL if kind == "certificate" else (kind,)
+        same_kind = [c for c in candidates if c.kind in kinds]
         # a credential whose main field is another one (a classroom course for a developer) only
         # when nothing of the field itself is there
         main = [c for c in same_kind if c.fields[0] == field]
-        candidates = main or same_kind or [c for c in candidates if c.fields[0] == field]
+        candidates = main or same_kind
     for c in sorted(candidates, key=lambda c: _fit(c, field, kind, order[c.id])):
         if c.id not in picked:
             picked.append(c.id)
@@ -246,13 +254,19 @@ def _sentence_of(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _headline(rec: Recommendation, goal: str, field_label: Optional[str]) -> str:
+def _headline(kb: Knowledge, rec: Recommendation, goal: str, field_label: Optional[str]) -> str:
     goal_words = GOAL_LABELS[goal] + (f" in {field_label}" if field_label and goal != "career_change" else "")
     if goal == "career_change" and field_label:
         goal_words = f"moving into {field_label}"
     if rec.kind == "degree":
         return f"For {goal_words}: the profession's own degree and licence first; micro-credentials are not the way in."
-    what = "a traditional certificate programme" if rec.kind == "certificate" else "micro-credentials"
+    if rec.kind == "certificate":
+        kinds = {kb.credentials[c].kind for c in rec.credentials}
+        what = ("a traditional certification" if kinds == {"certification"}
+                else "a traditional certificate programme or certification" if len(kinds) > 1
+                else "a traditional certificate programme")
+    else:
+        what = "micro-credentials"
     return f"For {goal_words}, I'd suggest {what}" + (", which can stack towards a certificate." if rec.stack else ".")
 
 
@@ -267,8 +281,9 @@ def advice_reply(
 ) -> Reply:
     """The recommendation in at most 700 characters, with buttons to refine it."""
     rec = recommend(kb, goal, field, time, budget, named)
+    facts: List[Fact] = [Fact("", r) for r in rec.sources]
     field_label = kb.fields[field].label if field in kb.fields else field_text
-    lines = [_headline(rec, goal, field_label), rec.reason]
+    lines = [_headline(kb, rec, goal, field_label), rec.reason]
     if rec.credentials and rec.kind == "degree":
         # the profession's own certification, with what it takes (e.g. the CPA's education rule)
         c = kb.credentials[rec.credentials[0]]
@@ -276,13 +291,17 @@ def advice_reply(
     elif rec.credentials:
         names = ", ".join(kb.credentials[c].name for c in rec.credentials)
         lines.append(f"The article names: {names}.")
+        certification = next((kb.credentials[c] for c in rec.credentials
+                              if kb.credentials[c].kind == "certification"), None)
+        if certification is not None:  # what a certification asks before you can hold it
+            lines.append(f"{label_name(certification)} requires {certification.facts['duration'].cell}.")
+            facts.append(certification.facts["duration"])
     elif field_label and rec.kind != "degree":
-        lines.append(f"The article doesn't name a specific one for {field_label}; compare the issuer, duration, "
-                     "cost and expiry before you choose.")
+        lines.append(f"The article doesn't name {kb.kinds[rec.kind].plural if rec.kind in kb.kinds else 'one'} "
+                     f"for {field_label}; compare the issuer, duration, cost and expiry before you choose.")
     missing = [w for w, value in (("field", field_label), ("time", time), ("budget", budget)) if not value]
     if missing and rec.kind != "degree":
         lines.append(f"Tell me your {' or '.join(missing)} and I'll refine this.")
-    facts = [Fact("", r) for r in rec.sources]
     if rec.credentials and rec.kind == "degree":
         facts.append(kb.credentials[rec.credentials[0]].facts["duration"])
     lines.append(cite(kb, *facts, links=False))

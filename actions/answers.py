@@ -113,7 +113,7 @@ def _sentence(text: str) -> str:
 # sentence openers that may be lower-cased inside another sentence (never a name)
 _COMMON_OPENERS = frozenset(
     "a an the some it its they there whether most many micro-credentials micro-credential certificate "
-    "certificates certifications certification this these".split()
+    "certificates certifications certification this these to for in with each".split()
 )
 
 
@@ -233,7 +233,7 @@ def attribute_answer(
                 lines.append(f"• {cred.name}: the article doesn't say; "
                              f"for {kb.kinds[cred.kind].plural} in general, {cell}.")
         lines.append(cite(kb, *(c.facts[attribute] for c in creds[:3]), links=False))
-        return Reply("\n".join(lines), topic=topic,
+        return Reply("\n".join(lines), (Button(FULL_COMPARISON_TITLE, payload(v.MORE_DETAIL)),), topic=topic,
                      more=_more_key("compare", ",".join(c.id for c in creds[:3]), ""))
     if len(creds) == 1:
         cred = creds[0]

@@ -75,11 +75,11 @@ def label_for(kb: Knowledge, intent: str, entities: Sequence[Mapping[str, Any]])
         if m.credentials:
             subject = kb.credentials[m.credentials[0]].name
         elif m.kinds:
-            subject = kb.kinds[m.kinds[0]].plural
+            subject = kb.kinds[m.kinds[0]].with_article
         elif intent == "compare":
             subject = "a certificate and a micro-credential"
         else:
-            subject = "micro-credentials" if intent != "ask_kind" else "it"
+            subject = "a micro-credential" if intent != "ask_kind" else "it"
         return ATTRIBUTE_LABELS[intent].format(x=subject)
     if intent == "list_credentials":
         return "Examples of credentials by field"

@@ -97,9 +97,11 @@ def ruler_patterns(kb: Knowledge, nlp) -> List[Dict[str, object]]:
         emit("credential", cid, (cred.name,) + cred.aliases, cred.case_sensitive_aliases)
     for tid, topic in kb.topics.items():
         emit("topic", tid, (topic.name,) + topic.aliases, topic.case_sensitive_aliases)
-    # names the article doesn't cover: matched exactly as listed (case aside), no typo variants
+    # names the article doesn't cover: no typo variants; a short or all-capitals name ("MIT",
+    # "Meta", "edX") only in its own case, so German "mit" or the word "meta" is no product
     for name in kb.unknown_names:
-        pattern = [{"LOWER": t.lower()} for t in _tokens(nlp, name)]
+        exact = len(name) <= 4 or name.isupper()
+        pattern = [{"ORTH": t} if exact else {"LOWER": t.lower()} for t in _tokens(nlp, name)]
         out.append({"label": "product", "pattern": pattern, "id": normalise(name)})
     return out
 

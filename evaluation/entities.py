@@ -10,7 +10,7 @@ from typing import Dict, List, Set, Tuple
 
 import yaml
 
-LABELS = ("credential", "kind", "field")
+LABELS = ("credential", "kind", "field", "topic")
 _ANNOT = re.compile(r"\[([^\]]+)\]\((credential|kind|field)\)")
 
 

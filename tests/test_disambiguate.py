@@ -56,7 +56,7 @@ def test_out_of_scope_on_top_gets_the_out_of_scope_reply():
 
 def test_second_candidate_out_of_scope_is_not_offered():
     d = decide(KB, ranking(("ask_cost", 0.45), ("out_of_scope", 0.40)))
-    assert [b.title for b in d.buttons] == ["What micro-credentials costs", "Something else"]
+    assert [b.title for b in d.buttons] == ["What a micro-credential costs", "Something else"]
 
 
 @pytest.mark.parametrize("intent", ["more_detail", "other_language", "inform", "feedback", "something_else"])
