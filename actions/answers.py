@@ -309,13 +309,14 @@ def topic_answer(kb: Knowledge, topic_id: str, attribute: Optional[str] = None) 
     lines.append(cite(kb, *facts))
     buttons = (Button(f"Examples in {kb.fields[t.fields[0]].label}", payload(v.LIST_CREDENTIALS, field=t.fields[0])),
                Button("Do micro-credentials expire?", payload(v.ATTRIBUTE_INTENT["expiry"], kind="micro_credential")))
-    return Reply("\n".join(lines), buttons, topic=v.TOPIC_SUBJECT, more=_more_key("faq", "what_is"))
+    return Reply("\n".join(lines), buttons, credential=t.name, topic=v.TOPIC_SUBJECT, more=_more_key("faq", "what_is"))
 
 
 def topic_kind_answer(kb: Knowledge, topic_id: str) -> Reply:
     t = kb.topics[topic_id]
     text = (f"{t.name} is not a credential itself. {_sentence(t.fact.text)}\n{cite(kb, t.fact)}")
-    return Reply(text, topic_answer(kb, topic_id).buttons, topic=v.TOPIC_SUBJECT, more=_more_key("faq", "what_is"))
+    return Reply(text, topic_answer(kb, topic_id).buttons, credential=t.name, topic=v.TOPIC_SUBJECT,
+                 more=_more_key("faq", "what_is"))
 
 
 # --------------------------------------------------------------------------

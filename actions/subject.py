@@ -104,7 +104,7 @@ def subject_of(
     3. Another unknown name.
     4. A subject the article names ("does React expire?").
     5. A kind or field named in this message ("do micro-credentials expire?").
-    6. Otherwise the credential remembered from the conversation ("does it expire?").
+    6. Otherwise the credential (or subject) remembered from the conversation ("does it expire?").
     """
     entities = _real_topic_entities(text, entities)
     m = mentions_from_entities(kb, entities)
@@ -132,4 +132,7 @@ def subject_of(
         return Subject((), m.kinds, m.fields, topics=m.topics, remembered=remembered_id)
     if remembered_id:
         return Subject((remembered_id,), (), (), from_context=True, remembered=remembered_id)
+    remembered_topic = resolve(kb, "topic", remembered) if remembered else None
+    if remembered_topic:  # "does it expire?" after a question about React
+        return Subject((), (), (), topics=(remembered_topic,), from_context=True)
     return Subject()

@@ -112,7 +112,7 @@ ENTITIES: Tuple[str, ...] = KNOWLEDGE_ENTITIES + (PRODUCT, RATING)
 # --------------------------------------------------------------------------
 # slots
 
-SLOT_CREDENTIAL = "credential"  # the credential the conversation is about (canonical name)
+SLOT_CREDENTIAL = "credential"  # the credential (or subject) the conversation is about (canonical name)
 SLOT_LAST_TOPIC = "last_topic"  # what the last answer was about (see topic names below)
 SLOT_LAST_SUBJECT = "last_subject"  # what "tell me more" continues: the last answer's subject (JSON)
 SLOT_GOAL = "goal"

@@ -117,11 +117,11 @@ def test_conversation_alternating_between_servers_keeps_its_context(cluster):
     a, b = cluster.rasa_urls
     who = sender()
     first = text(a, who, "tell me about the PMP")
-    assert "Project Management Professional (PMP) is a traditional certificate" in first
+    assert "Project Management Professional (PMP) is a professional certification" in first
     follow = text(b, who, "does it expire?")  # the other server: context only from PostgreSQL
-    assert "Project Management Professional (PMP)" in follow and "60 professional development units" in follow
+    assert "PMP" in follow and "60 professional development units" in follow
     again = text(a, who, "and how much is it?")
-    assert "Project Management Professional (PMP)" in again
+    assert "PMP" in again and "US$405" in again
     recorded = [t["user"] for t in turns(cluster.events(who))]
     assert recorded == ["tell me about the PMP", "does it expire?", "and how much is it?"]
 
@@ -172,7 +172,7 @@ def test_socketio_through_nginx(cluster):
                         return data["text"]
 
             await client.emit("user_uttered", {"message": "tell me about the PMP", "session_id": who})
-            await answer_with("is a traditional certificate")
+            await answer_with("is a professional certification")
             await client.emit("user_uttered", {"message": "does it expire?", "session_id": who})
             return await answer_with("expiry")
         finally:
@@ -186,12 +186,12 @@ def test_socketio_through_nginx(cluster):
             await http.close()
 
     answer = asyncio.run(talk())
-    assert "Project Management Professional (PMP)" in answer and "60 professional development units" in answer
+    assert "PMP" in answer and "60 professional development units" in answer
 
 
 CONVERSATIONS = [  # (first message, name every later answer must contain)
-    ("tell me about the PMP", "Project Management Professional (PMP)"),
-    ("tell me about the CPA", "Certified Public Accountant (CPA)"),
+    ("tell me about the PMP", "PMP"),
+    ("tell me about the CPA", "CPA"),
     ("tell me about Cloud Security Fundamentals", "Cloud Security Fundamentals"),
     ("tell me about Python for Data Analysis", "Python for Data Analysis"),
 ]
