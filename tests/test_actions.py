@@ -221,7 +221,7 @@ def test_a_subject_named_after_a_credential_is_answered_as_a_subject():
     out, _, slots = run(A.ActionAnswerAttribute(), text, "ask_expiry", [entity("topic", "Kubernetes", text)],
                         slots={"credential": PMP})
     assert "Kubernetes" in out and "PMP" not in out
-    assert "credential" not in slots  # the remembered credential stays the PMP
+    assert slots["credential"] == "Kubernetes"  # "does it expire?" next is about Kubernetes
 
 
 def test_kind_question_answers_generally_even_with_a_remembered_credential():
@@ -311,6 +311,11 @@ def test_odd_entity_values_never_raise(value):
 # subjects the article names (React, Kubernetes, agile methods): not credentials
 
 
+def test_it_after_a_subject_is_the_subject():
+    out, _, _ = run(A.ActionAnswerAttribute(), "how much does it cost?", "ask_cost", [], slots={"credential": "React"})
+    assert "React" in out and "describes no particular React credential" in out
+
+
 def test_topic_attribute_says_the_article_describes_no_such_credential():
     text = "does React expire?"
     out, buttons, slots = run(A.ActionAnswerAttribute(), text, "ask_expiry", [entity("topic", "React", text)])
@@ -318,7 +323,7 @@ def test_topic_attribute_says_the_article_describes_no_such_credential():
     assert "describes no particular React credential" in out and "2 to 3 years" in out
     assert "check with the provider" in out.lower()
     assert cites(out, "compete", "faq-expire")
-    assert slots["last_topic"] == "subject" and "credential" not in slots
+    assert slots["last_topic"] == "subject" and slots["credential"] == "React"
     assert buttons[0]["payload"] == '/list_credentials{"field":"tech"}'
 
 
