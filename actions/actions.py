@@ -143,13 +143,49 @@ def _with_second_part(tracker: Tracker, subject: Subject, first: answers.Reply,
 FAQ_SURE = 0.9
 
 
+# An attribute question that names nothing, with no conversation before it, is
+# answered in general only when the classifier is at least this sure.
+ATTRIBUTE_ALONE_MIN = 0.6
+
+
+def _confidence(tracker: Tracker) -> float:
+    try:
+        return float((_latest(tracker).get("intent") or {}).get("confidence") or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 def _named_attributes(tracker: Tracker, subject: Subject) -> List[str]:
     """The attributes a FAQ-classified message asks of a credential it names ("who
     licenses CPAs?"), when the classifier was not sure: at most two."""
-    confidence = float((_latest(tracker).get("intent") or {}).get("confidence") or 0.0)
-    if confidence >= FAQ_SURE or not subject.credentials or subject.from_context:
+    if _confidence(tracker) >= FAQ_SURE or not subject.credentials or subject.from_context:
         return []
     return asked_attributes(KB, _latest(tracker).get("text"))[:2]
+
+
+def _named_concept(subject: Subject) -> Optional[str]:
+    """An idea the article explains, named in this very message (not remembered)."""
+    if subject.from_context:
+        return None
+    return next((t for t in subject.topics if KB.topics[t].concept), None)
+
+
+def _understood_anyway(tracker: Tracker, subject: Subject) -> List[answers.Reply]:
+    """When the classifier is unsure, what the message itself names can still be
+    answered: a subject or idea of the article ("react micro-credential on top of
+    a CS degree"), or a named credential or kind with the attribute asked ("what
+    education does a CPA need?", "what's involved in earning a micro-credential:
+    exams, projects?")."""
+    if subject.from_context:
+        return []
+    text = _latest(tracker).get("text")
+    asked = asked_attributes(KB, text)[:2]
+    if subject.topics and (not subject.credentials or not asked):
+        # "a micro-credential just in stakeholder communication instead of the PMP?"
+        return [answers.topic_answer(KB, subject.topics[0], asked[0] if asked else None)]
+    if (subject.credentials or subject.kinds) and asked:
+        return [_attribute_reply(subject, a) for a in asked]
+    return []
 
 
 # intents answered with a general FAQ topic
@@ -172,6 +208,9 @@ class ActionAnswerFaq(Action):
             # "who licenses CPAs?" classified as a general question: the named credential's fact answers it
             replies = [_attribute_reply(subject, a) for a in attributes]
             return _send(dispatcher, tracker, *replies)
+        concept = _named_concept(subject)
+        if concept:  # "what does just-in-time learning mean?": the article's explanation of that idea
+            return _send(dispatcher, tracker, answers.concept_answer(KB, concept))
         replies = _with_second_part(tracker, subject, answers.faq_answer(KB, topic))
         if subject.topics and not subject.credentials:
             # "a CS degree plus a React micro-credential: how should I read that?"
@@ -192,6 +231,9 @@ class ActionAnswerAttribute(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         subject = _subject(tracker)
+        if subject == Subject() and _confidence(tracker) < ATTRIBUTE_ALONE_MIN:
+            # "can you grade my essays?" read as "how is it assessed?" about nothing: not understood
+            return await fallback(dispatcher, tracker)
         replies = _with_second_part(tracker, subject, _attribute_reply(subject, attribute), attribute)
         return _send(dispatcher, tracker, *replies)
 
@@ -249,7 +291,9 @@ class ActionCompare(Action):
             creds = [remembered, creds[0]]  # "how does it compare to the CPA?"
         if not creds and remembered and len(subject.kinds) < 2 and not subject.topics:
             creds = [remembered]  # "how does that compare to a micro-credential?"
-        return _send(dispatcher, tracker, answers.compare(KB, creds, subject.kinds))
+        asked = asked_attributes(KB, _latest(tracker).get("text"))  # "... for my career?": that row first
+        named = next((t for t in subject.topics if not KB.topics[t].concept), None)
+        return _send(dispatcher, tracker, answers.compare(KB, creds, subject.kinds, prefer=asked, subject=named))
 
 
 class ActionListCredentials(Action):
@@ -422,34 +466,43 @@ class ActionInform(Action):
 # not sure what was asked: the article's passage, did you mean ...?, or honest fallback
 
 
+async def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Not sure what was asked: a product the article doesn't cover; what the
+    message names; the article's own passage when one is close enough; "Did you
+    mean ...?"; or the honest out-of-scope reply."""
+    msg = _latest(tracker)
+    entities = msg.get("entities") or []
+    events: List[EventType] = []
+    named = mentions_from_entities(KB, entities).credentials
+    if named:  # remembered for the follow-up ("does it expire?") whatever is chosen now
+        events.append(SlotSet(v.SLOT_CREDENTIAL, KB.credentials[named[0]].name))
+    subject = _subject(tracker)
+    if subject.surely_unknown:  # a product the article doesn't cover: say so, whatever was meant
+        return events + _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
+    understood = _understood_anyway(tracker, subject)
+    if understood:
+        return events + _send(dispatcher, tracker, *understood)
+    decision = decide(KB, msg.get("intent_ranking") or [], entities)
+    hits = [] if decision.action == "did_you_mean" and named else PASSAGES.answer(msg.get("text") or "")
+    if hits:
+        return events + _send(dispatcher, tracker, answers.passage_answer(KB, [h.passage for h in hits]))
+    if decision.action == "out_of_scope":
+        dispatcher.utter_message(response="utter_out_of_scope")
+    elif decision.action == "not_understood":
+        dispatcher.utter_message(response="utter_default")
+    else:
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=[b.as_dict() for b in decision.buttons])
+    return events + [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}{decision.action}")]
+
+
 class ActionDisambiguate(Action):
-    """Runs on nlu_fallback: the article's own passage when one is close enough,
-    else "Did you mean ...?", else the honest out-of-scope reply."""
+    """Runs on nlu_fallback (see `fallback`)."""
 
     def name(self) -> Text:
         return "action_disambiguate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        msg = _latest(tracker)
-        entities = msg.get("entities") or []
-        events: List[EventType] = []
-        named = mentions_from_entities(KB, entities).credentials
-        if named:  # remembered for the follow-up ("does it expire?") whatever is chosen now
-            events.append(SlotSet(v.SLOT_CREDENTIAL, KB.credentials[named[0]].name))
-        subject = _subject(tracker)
-        if subject.surely_unknown:  # a product the article doesn't cover: say so, whatever was meant
-            return events + _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
-        decision = decide(KB, msg.get("intent_ranking") or [], entities)
-        hits = [] if decision.action == "did_you_mean" and named else PASSAGES.answer(msg.get("text") or "")
-        if hits:
-            return events + _send(dispatcher, tracker, answers.passage_answer(KB, [h.passage for h in hits]))
-        if decision.action == "out_of_scope":
-            dispatcher.utter_message(response="utter_out_of_scope")
-        elif decision.action == "not_understood":
-            dispatcher.utter_message(response="utter_default")
-        else:
-            dispatcher.utter_message(response="utter_did_you_mean", buttons=[b.as_dict() for b in decision.buttons])
-        return events + [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}{decision.action}")]
+        return await fallback(dispatcher, tracker)
 
 
 class ActionOutOfScope(Action):
