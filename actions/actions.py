@@ -25,6 +25,7 @@ from actions.knowledge import Knowledge, load_knowledge
 from actions.lookup import UnknownFinder, build_vocabulary, clean_mention, mentions_from_entities
 from actions.parts import asked_attributes, second_attribute
 from actions.retrieval import PassageIndex
+from actions.routing import Route, reroute
 from actions.subject import Subject, subject_of
 
 logger = logging.getLogger(__name__)
@@ -138,16 +139,6 @@ def _with_second_part(tracker: Tracker, subject: Subject, first: answers.Reply,
     return [first, _attribute_reply(subject, other)]
 
 
-# A general question that names a credential and asks one of its attributes in
-# so many words is answered with that fact, unless the classifier was this sure.
-FAQ_SURE = 0.9
-
-
-# An attribute question that names nothing, with no conversation before it, is
-# answered in general only when the classifier is at least this sure.
-ATTRIBUTE_ALONE_MIN = 0.6
-
-
 def _confidence(tracker: Tracker) -> float:
     try:
         return float((_latest(tracker).get("intent") or {}).get("confidence") or 0.0)
@@ -155,19 +146,8 @@ def _confidence(tracker: Tracker) -> float:
         return 0.0
 
 
-def _named_attributes(tracker: Tracker, subject: Subject) -> List[str]:
-    """The attributes a FAQ-classified message asks of a credential it names ("who
-    licenses CPAs?"), when the classifier was not sure: at most two."""
-    if _confidence(tracker) >= FAQ_SURE or not subject.credentials or subject.from_context:
-        return []
-    return asked_attributes(KB, _latest(tracker).get("text"))[:2]
-
-
-def _named_concept(subject: Subject) -> Optional[str]:
-    """An idea the article explains, named in this very message (not remembered)."""
-    if subject.from_context:
-        return None
-    return next((t for t in subject.topics if KB.topics[t].concept), None)
+def _reroute(tracker: Tracker, subject: Subject) -> Optional[Route]:
+    return reroute(KB, _intent(tracker), _confidence(tracker), _latest(tracker).get("text"), subject)
 
 
 def _understood_anyway(tracker: Tracker, subject: Subject) -> List[answers.Reply]:
@@ -203,14 +183,13 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         subject = _subject(tracker)
-        attributes = _named_attributes(tracker, subject)
-        if attributes:
+        route = _reroute(tracker, subject)
+        if route is not None and route.kind == "attributes":
             # "who licenses CPAs?" classified as a general question: the named credential's fact answers it
-            replies = [_attribute_reply(subject, a) for a in attributes]
-            return _send(dispatcher, tracker, *replies)
-        concept = _named_concept(subject)
-        if concept:  # "what does just-in-time learning mean?": the article's explanation of that idea
-            return _send(dispatcher, tracker, answers.concept_answer(KB, concept))
+            return _send(dispatcher, tracker, *[_attribute_reply(subject, a) for a in route.attributes])
+        if route is not None and route.kind == "concept" and route.topic:
+            # "what does just-in-time learning mean?": the article's explanation of that idea
+            return _send(dispatcher, tracker, answers.concept_answer(KB, route.topic))
         replies = _with_second_part(tracker, subject, answers.faq_answer(KB, topic))
         if subject.topics and not subject.credentials:
             # "a CS degree plus a React micro-credential: how should I read that?"
@@ -231,7 +210,8 @@ class ActionAnswerAttribute(Action):
             dispatcher.utter_message(response="utter_default")
             return []
         subject = _subject(tracker)
-        if subject == Subject() and _confidence(tracker) < ATTRIBUTE_ALONE_MIN:
+        route = _reroute(tracker, subject)
+        if route is not None and route.kind == "fallback":
             # "can you grade my essays?" read as "how is it assessed?" about nothing: not understood
             return await fallback(dispatcher, tracker)
         replies = _with_second_part(tracker, subject, _attribute_reply(subject, attribute), attribute)
