@@ -203,8 +203,8 @@ def credential_fact_text(kb: Knowledge, cred: Credential, attribute: str) -> str
     if is_silent(fact):
         return (f"{silent}, and it says nothing on this for {kind.plural} in general either. "
                 f"Check with the issuer.\n{cite(kb, fact)}")
-    return (f"{silent}. It is {kind.with_article}; for {kind.plural} in general the article says: "
-            f"{_lower_first(_sentence(fact.text))} Check with the issuer for the exact details.\n{cite(kb, fact)}")
+    return (f"{silent}. What it says of {kind.plural} in general: {_sentence(fact.text)} "
+            f"Check with the issuer for the exact details.\n{cite(kb, fact)}")
 
 
 def general_text(kb: Knowledge, attribute: str, kinds: Sequence[str]) -> str:

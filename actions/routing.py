@@ -6,7 +6,7 @@ about nothing. One pure function, used by the actions and by `make eval`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Collection, Optional, Sequence, Tuple
 
 from actions import vocabulary as v
 from actions.knowledge import Knowledge
@@ -44,7 +44,10 @@ def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], 
     - a FAQ intent for a message naming an idea the article explains ("what does
       just-in-time learning mean?") -> the article's explanation;
     - an attribute intent, not sure, for a message that names nothing and follows
-      nothing ("can you grade my essays?" read as "how is it assessed?") -> fallback."""
+      nothing ("can you grade my essays?" read as "how is it assessed?") -> fallback;
+    - an attribute intent, not sure, for a message that asks another attribute in
+      so many words ("what education does a CPA need?" read as its scope) -> that one.
+    """
     if intent.startswith(v.FAQ_PREFIX):
         if confidence < FAQ_SURE and subject.credentials and not subject.from_context:
             asked = tuple(asked_attributes(kb, text)[:2])
@@ -53,6 +56,24 @@ def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], 
         concept = named_concept(kb, subject)
         if concept:
             return Route("concept", topic=concept)
-    if intent in v.ATTRIBUTE_INTENTS and subject == Subject() and confidence < ATTRIBUTE_ALONE_MIN:
-        return Route("fallback")
+    if intent in v.ATTRIBUTE_INTENTS and confidence < ATTRIBUTE_ALONE_MIN:
+        if subject == Subject():
+            return Route("fallback")
+        asked = tuple(asked_attributes(kb, text)[:2])
+        if asked and v.INTENT_ATTRIBUTE[intent] not in asked and not subject.from_context:
+            # "what education does a CPA need?" read, unsure, as what it covers: the attribute asked in words
+            return Route("attributes", asked)
+    return None
+
+
+# The FallbackClassifier's threshold (config.yml; tests/test_routing.py checks they agree)
+FALLBACK_THRESHOLD = 0.3
+
+
+def ambiguous_but_answerable(ranking: Sequence[Tuple[str, float]], answerable: Collection[str]) -> Optional[str]:
+    """The intent to answer when the classifier fell back only because two intents
+    were about equally likely (both above its threshold): the first, when it is one
+    with an answer of its own; the second is then offered as a button."""
+    if len(ranking) >= 2 and ranking[1][1] >= FALLBACK_THRESHOLD and ranking[0][0] in answerable:
+        return ranking[0][0]
     return None

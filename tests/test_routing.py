@@ -62,3 +62,24 @@ def test_reroutes_on_purpose():
     assert reroute(KB, "ask_format", ATTRIBUTE_ALONE_MIN + 0.1, "how are they assessed?", Subject()) is None
     kind = Subject(kinds=("micro_credential",))
     assert reroute(KB, "ask_format", 0.3, "how are micro-credentials assessed?", kind) is None
+
+
+def test_the_fallback_threshold_is_the_configs():
+    import yaml
+
+    from actions.routing import FALLBACK_THRESHOLD
+
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    assert fallback["threshold"] == FALLBACK_THRESHOLD
+
+
+def test_two_equally_likely_answers_answer_the_first():
+    from actions.routing import ambiguous_but_answerable
+
+    answerable = {"faq_replace_degrees", "faq_higher_education"}
+    assert ambiguous_but_answerable([("faq_replace_degrees", 0.51), ("faq_higher_education", 0.46)],
+                                    answerable) == "faq_replace_degrees"
+    assert ambiguous_but_answerable([("faq_replace_degrees", 0.28), ("faq_higher_education", 0.25)],
+                                    answerable) is None  # not sure at all: ask
+    assert ambiguous_but_answerable([("greet", 0.5), ("faq_higher_education", 0.45)], answerable) is None
