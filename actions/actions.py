@@ -528,7 +528,8 @@ async def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[E
         other = alternative(KB, ranking, entities, likely)
         if other is not None:
             last = replies[-1]
-            replies[-1] = dataclasses.replace(last, buttons=(other,) + last.buttons[:3])
+            rest = tuple(b for b in last.buttons if b.payload != other.payload)[:3]
+            replies[-1] = dataclasses.replace(last, buttons=(other,) + rest)
         return events + _send(dispatcher, tracker, *replies)
     decision = decide(KB, msg.get("intent_ranking") or [], entities)
     hits = [] if decision.action == "did_you_mean" and named else PASSAGES.answer(msg.get("text") or "")

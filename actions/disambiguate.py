@@ -77,7 +77,7 @@ def label_for(kb: Knowledge, intent: str, entities: Sequence[Mapping[str, Any]])
         elif m.kinds:
             subject = kb.kinds[m.kinds[0]].with_article
         elif intent == "compare":
-            subject = "a certificate and a micro-credential"
+            return "How a certificate and a micro-credential compare"
         else:
             subject = "a micro-credential" if intent != "ask_kind" else "it"
         return ATTRIBUTE_LABELS[intent].format(x=subject)
