@@ -54,8 +54,9 @@
   var state = load();
 
   function save() {
-    state.messages = state.messages.slice(-MAX_STORED);
-    try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(state)); } catch (e) { /* full or blocked */ }
+    // only the last MAX_STORED messages are kept for the next load (this page keeps them all)
+    var kept = { sessionId: state.sessionId, messages: state.messages.slice(-MAX_STORED) };
+    try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(kept)); } catch (e) { /* full or blocked */ }
   }
 
   // ------------------------------------------------------------------ rendering
@@ -243,7 +244,7 @@
     socket.on('session_confirm', function (data) {
       var id = typeof data === 'string' ? data : (data && data.session_id);
       if (typeof id !== 'string' || !id) { return; }
-      var fresh = state.sessionId !== id && state.messages.length === 0;
+      var fresh = state.messages.length === 0;  // nothing shown yet: open with the greeting
       state.sessionId = id;
       save();
       confirmed = true;
