@@ -1,7 +1,7 @@
 """Start the action server and the Rasa server the way `make run` does.
 
     python -m stack run     # serve until Ctrl-C (make run)
-    python -m stack shell   # action server + `rasa shell` in this terminal (make shell)
+    python -m stack shell   # both servers, quietly, and a conversation in this terminal (make shell)
     python -m stack web     # only the web chat page's static server
 
 Ports and files come from the environment: RASA_PORT (5005), ACTION_PORT
@@ -16,14 +16,13 @@ RASA_ENABLE_API=1, which requires RASA_AUTH_TOKEN (docs/RELIABILITY.md).
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from typing import List, Optional
 
 from channels.slack_settings import slack_status  # does not import Rasa
-from stack import web
-from stack.env import ROOT, base_env, rasa_bin
+from stack import shell, web
+from stack.env import base_env
 from stack.process import LOOPBACK_ORIGINS, api_args, stack_from_env, stop_on_signals
 
 
@@ -75,17 +74,11 @@ def cmd_shell() -> int:
     stack = stack_from_env()
     stop_on_signals()
     try:
-        stack.log_dir = ROOT / "var" / "log"
-        stack.start_actions()
-        return subprocess.call(
-            [rasa_bin(), "shell", "--model", stack.model, "--endpoints", stack.endpoints,
-             "--port", str(stack.rasa_port)],
-            cwd=ROOT, env=base_env(),
-        )
+        return shell.run(stack)
     except KeyboardInterrupt:
         return 0
     except (RuntimeError, TimeoutError) as exc:
-        print(f"error: {exc} (see var/log/actions.log)", file=sys.stderr)
+        print(f"error: {exc} (see var/log/rasa.log and var/log/actions.log)", file=sys.stderr)
         return 1
     finally:
         stack.stop()
