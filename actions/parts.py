@@ -16,9 +16,14 @@ from actions.knowledge import Knowledge
 _JOINED = re.compile(r"\band\b|\balso\b|\bplus\b|\?.+\w|,\s*\w+.*\?|;", re.IGNORECASE)
 
 
+# words that contain a cue but ask nothing about it: "as a career changer" is who
+# is asking, not a question about careers (blanked, so positions stay the same)
+_NOT_CUES = re.compile(r"\bcareer[- ]?chang(?:e|er|ers|ing)\b", re.IGNORECASE)
+
+
 def _positions(kb: Knowledge, text: str) -> List[tuple]:
     """(position, attribute) of every attribute cue in the text."""
-    low = text.lower()
+    low = _NOT_CUES.sub(lambda m: " " * len(m.group()), text.lower())
     out = []
     for aid, attr in kb.attributes.items():
         for cue in attr.cues:

@@ -5,8 +5,9 @@ about nothing. One pure function, used by the actions and by `make eval`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Collection, Optional, Sequence, Tuple
+from typing import Collection, Dict, Optional, Sequence, Tuple
 
 from actions import vocabulary as v
 from actions.knowledge import Knowledge
@@ -37,6 +38,24 @@ def named_concept(kb: Knowledge, subject: Subject) -> Optional[str]:
     return next((t for t in subject.topics if kb.topics[t].concept), None)
 
 
+# FAQ answers that already answer an attribute for any credential: "can the
+# Differentiated Instruction badge go toward my recertification?" is the teacher's
+# PD question, not the badge's expiry.
+FAQ_COVERS: Dict[str, Tuple[str, ...]] = {
+    "faq_teacher_pd": ("expiry", "stackable"),
+    "faq_provider_trust": ("issuer",),
+    "faq_pay": ("career_impact",),
+}
+
+_DEFINITION = re.compile(r"\bwhat(?:'s|\s+is|\s+are|\s+does)\b|\bmean(?:s|ing)?\b|\bdefin|\bexplain",
+                         re.IGNORECASE)
+
+
+def _defines(text: Optional[str]) -> bool:
+    """Asks what something is or means ("what does unbundling mean?")."""
+    return isinstance(text, str) and bool(_DEFINITION.search(text))
+
+
 def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], subject: Subject) -> Optional[Route]:
     """None: answer the intent. Otherwise what to answer instead, and why:
     - a FAQ intent, not sure, for a message naming a credential and asking one of
@@ -50,11 +69,11 @@ def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], 
     """
     if intent.startswith(v.FAQ_PREFIX):
         if confidence < FAQ_SURE and subject.credentials and not subject.from_context:
-            asked = tuple(asked_attributes(kb, text)[:2])
+            asked = tuple(a for a in asked_attributes(kb, text)[:2] if a not in FAQ_COVERS.get(intent, ()))
             if asked:
                 return Route("attributes", asked)
         concept = named_concept(kb, subject)
-        if concept:
+        if concept and (intent == v.faq_intent("what_is") or confidence < FAQ_SURE or _defines(text)):
             return Route("concept", topic=concept)
     if intent in v.ATTRIBUTE_INTENTS and confidence < ATTRIBUTE_ALONE_MIN:
         if subject == Subject():

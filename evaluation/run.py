@@ -83,6 +83,31 @@ def reply_kind(kb, parse: Dict[str, Any]) -> str:
 HELDOUT_LATER_MARK = "# ---- written later"
 
 
+# Issue 12 split some questions off into intents of their own. A message written
+# for the first intents is counted right when it gets its label or an intent that
+# was split off from that label (e.g. faq_teacher_pd from faq_teachers), so its
+# accuracy compares with the figure before the split (95.3%).
+SPLIT_FROM: Dict[str, Tuple[str, ...]] = {
+    "faq_what_is_certificate": ("faq_what_is",),
+    "faq_what_is_certification": ("faq_what_is", "faq_same_as_certification"),
+    "faq_certificate_vs_certification": ("faq_same_as_certification",),
+    "faq_hold_both": ("faq_same_as_certification", "faq_which_to_choose"),
+    "faq_job_guarantee": ("faq_employers_care",),
+    "faq_regulated_professions": ("faq_replace_degrees",),
+    "faq_web_development": ("faq_replace_degrees", "get_advice"),
+    "faq_hiring": ("faq_employers_care",),
+    "faq_fields": ("faq_employers_care", "faq_trends"),
+    "faq_pay": ("ask_career_impact", "faq_teachers", "faq_employers_care"),
+    "faq_provider_trust": ("ask_issuer",),
+    "faq_teacher_pd": ("faq_teachers",),
+}
+
+
+def right_under_first_intents(gold: str, predicted: str) -> bool:
+    """`predicted` is `gold`, or an intent split off from `gold` by issue 12."""
+    return predicted == gold or gold in SPLIT_FROM.get(predicted, ())
+
+
 def original_heldout_count() -> int:
     """How many held-out messages come before the later additions."""
     text = HELDOUT.read_text(encoding="utf-8")
@@ -274,6 +299,8 @@ def main(argv: Sequence[str] = ()) -> int:
     ours = {"heldout": score(gold, p_held, kb), "perturbed": score(gold, p_pert, kb)}
     n_orig = original_heldout_count()
     ours["heldout_original"] = score(gold[:n_orig], p_held[:n_orig], kb)
+    ours["heldout_original"]["first_intents_accuracy"] = sum(
+        right_under_first_intents(g, p["intent"]["name"]) for g, p in zip(gold[:n_orig], p_held[:n_orig])) / n_orig
     curve = threshold_curve(gold, p_held)
     import yaml
 
@@ -396,8 +423,12 @@ not make, played through the real Rasa and action servers: **{t['passed']}/{t['t
 
 The first {o['n']} held-out messages are the set written for the first 33 intents (where the
 accuracy was 95.3% before "Every answer true to the article"); the rest were written later for
-the 14 new intents. On the original part: **{pct(o['intent_accuracy'])}**; on the whole set
-({h['n']} messages, 47 intents): **{pct(h['intent_accuracy'])}**.
+the new intents. On the original part, counting an intent split off from a message's label as
+right (`SPLIT_FROM` in `evaluation/run.py`: e.g. `faq_teacher_pd` from `faq_teachers`), which is
+the figure comparable with 95.3%: **{pct(o['first_intents_accuracy'])}** (against the exact
+label: {pct(o['intent_accuracy'])}); on the whole set ({h['n']} messages):
+**{pct(h['intent_accuracy'])}**. The whole set's figure is gated in `tests/test_rasa_cli.py` at
+90%, the original part's at 95.3%.
 
 ## A correct answer is never replaced
 

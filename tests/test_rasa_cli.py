@@ -6,10 +6,18 @@ from __future__ import annotations
 import json
 import subprocess
 
+from evaluation.nludata import read_examples
+from evaluation.run import original_heldout_count, right_under_first_intents
 from stack.env import base_env, rasa_bin
 from tests.helpers import MODEL, ROOT
 
-HELDOUT_MIN_ACCURACY = 0.95
+# The held-out messages written with the first intents: accuracy before issue 12's
+# new intents was 95.3%, and it must not drop below that.
+HELDOUT_ORIGINAL_MIN_ACCURACY = 0.953
+# The whole file, with the messages written later for the new, finer intents
+# (faq_pay vs faq_hiring, faq_teacher_pd vs faq_teachers, ...): a floor that
+# catches a broken model; the figure itself is reported by make eval.
+HELDOUT_MIN_ACCURACY = 0.90
 
 
 def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -39,5 +47,15 @@ def test_heldout_intent_accuracy(tmp_path):
     support = report["weighted avg"]["support"]
     print(f"held-out intent accuracy: {report['accuracy']:.4f} on {support} messages")
     assert support >= 100
+    held = read_examples([ROOT / "tests" / "nlu_heldout.yml"])
+    original = dict(held[:original_heldout_count()])
+    wrong = [e for e in json.loads((out / "intent_errors.json").read_text())
+             if e["text"] in original and not right_under_first_intents(original[e["text"]],
+                                                                         e["intent_prediction"]["name"])]
+    original_accuracy = 1 - len(wrong) / len(original)
+    print(f"held-out intent accuracy, messages written with the first intents (an intent split off from "
+          f"the label counts as right): {original_accuracy:.4f} on {len(original)} messages")
+    assert len(original) > 300
+    assert original_accuracy >= HELDOUT_ORIGINAL_MIN_ACCURACY, [(e["text"], e["intent"]) for e in wrong]
     assert report["accuracy"] >= HELDOUT_MIN_ACCURACY, \
         f"held-out accuracy {report['accuracy']:.3f}; see {out}/intent_errors.json"
