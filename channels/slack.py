@@ -17,7 +17,10 @@ credentials.yml names ``channels.slack.SlackInput`` with no secrets. On top of
 - the text is cleaned and screened like every channel's (channels/text.py):
   an empty message (e.g. only a mention of the bot) or one over
   MAX_MESSAGE_CHARS gets the channel's own reply without running NLU;
-- a failed or slow custom action gets an apology posted (channels/guard.py).
+- a failed or slow custom action gets an apology posted (channels/guard.py);
+- conversations are stored as ``slack:<team>:<Rasa's id>`` (channels/ids.py),
+  so a Slack user's conversation cannot be continued or read through REST or
+  socket.io, whose ids live in namespaces of their own.
 
 Rasa's own checks are kept: the HMAC-SHA256 signature over
 ``v0:{timestamp}:{body}`` and the 5-minute timestamp window
@@ -46,6 +49,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels import ids
 from channels.guard import ActionGuard
 from channels.slack_settings import (
     SLACK_NOT_CONFIGURED,
@@ -419,6 +423,12 @@ class SlackInput(rasa_slack.SlackInput):
             return "X-Slack-Request-Timestamp is more than 5 minutes from now (possible replay)"
         return "the request is not signed with a valid X-Slack-Signature"
 
+    @staticmethod
+    def _in_namespace(team: Any, conversation: Optional[Text]) -> str:
+        """Rasa's conversation id (by ``conversation_granularity``) in Slack's
+        own namespace, per workspace: ``slack:<team>:<id>``."""
+        return ids.conversation_id(ids.SLACK, team if isinstance(team, str) and team else "-", conversation or "")
+
     def _is_duplicate(self, request: Request, body: Dict[str, Any]) -> bool:
         """Remember this event (and the message it carries); True if seen before."""
         keys: List[str] = []
@@ -463,9 +473,9 @@ class SlackInput(rasa_slack.SlackInput):
             return response.text("channel not supported.")
 
         event = body["event"]
-        conversation_id = self._get_conversation_id(
+        conversation_id = self._in_namespace(body.get("team_id") or event.get("team"), self._get_conversation_id(
             event.get("user", ""), metadata["out_channel"], metadata["thread_id"]
-        )
+        ))
         return await self.process_message(
             request,
             on_new_message,
@@ -496,7 +506,8 @@ class SlackInput(rasa_slack.SlackInput):
                 return response.text("User clicked link button")  # link buttons carry no value
             raise BadSlackRequest(f"the '{action.get('type')}' action carries no value")
         metadata = interactive_metadata(payload)
-        conversation_id = self._get_conversation_id(
+        team = payload.get("team") if isinstance(payload.get("team"), dict) else {}
+        conversation_id = self._in_namespace(team.get("id") or user.get("team_id"), self._get_conversation_id(
             user["id"], metadata["out_channel"], metadata["thread_id"]
-        )
+        ))
         return await self.process_message(request, on_new_message, text, conversation_id, metadata)

@@ -25,9 +25,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+from channels.ids import MAX_CONVERSATION_ID_CHARS, MAX_REST_SENDER_CHARS
+
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
-MAX_SENDER_CHARS = 255  # the SQL tracker store's sender_id column is VARCHAR(255)
 MAX_BODY_BYTES = 1_000_000  # a REST body larger than this is refused (413) unread
 MAX_METADATA_DEPTH = 20
 
@@ -143,9 +144,10 @@ def screen(text: str, limit: int = DEFAULT_MAX_MESSAGE_CHARS) -> Screened:
 # identifiers
 
 
-def valid_id(value: Any, max_chars: int = MAX_SENDER_CHARS) -> bool:
-    """A conversation/session id Rasa can store: 1-255 characters, no control
-    characters, no invalid Unicode, not only spaces."""
+def valid_id(value: Any, max_chars: int = MAX_CONVERSATION_ID_CHARS) -> bool:
+    """A conversation/session id Rasa can store: 1-255 characters (fewer when
+    ``max_chars`` says so), no control characters, no invalid Unicode, not
+    only spaces."""
     return (
         isinstance(value, str)
         and 0 < len(value) <= max_chars
@@ -162,6 +164,7 @@ def valid_id(value: Any, max_chars: int = MAX_SENDER_CHARS) -> bool:
 class RestRequest:
     message: str
     sender: Optional[str]  # None: the channel gives the request a conversation of its own
+    # (the caller's id: the channel stores the conversation under "rest:<sender>", channels/ids.py)
     metadata: Optional[Dict[str, Any]]
 
 
@@ -195,8 +198,8 @@ def parse_rest_body(raw: bytes) -> RestRequest:
             raise BadRequest(f"'sender' must be a string, not {_json_type(sender)}")
         if sender == "":
             sender = None
-        elif not valid_id(sender):
-            raise BadRequest(f"'sender' must be 1 to {MAX_SENDER_CHARS} characters, "
+        elif not valid_id(sender, MAX_REST_SENDER_CHARS):
+            raise BadRequest(f"'sender' must be 1 to {MAX_REST_SENDER_CHARS} characters, "
                              "without control characters or invalid Unicode")
 
     metadata = body.get("metadata")

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from channels import ids
 from stack.env import ROOT, int_env
 from stack.loadgen import cpu_seconds, load_run, machine_busy
 from stack.lockcheck import CONCURRENT_MESSAGES, send_at_once, turn_problems
@@ -242,11 +243,12 @@ class Cluster:
             pass
         proc.wait(10)
 
-    def events(self, sender: str) -> List[dict]:
-        """The conversation as the tracker store holds it, in store order (events.id)."""
+    def events(self, sender: str, channel: str = ids.REST) -> List[dict]:
+        """The conversation of a `channel` sender (REST by default) as the
+        tracker store holds it, in store order (events.id)."""
         with self.pg.connect() as conn, conn.cursor() as cur:
             cur.execute("SELECT id, type_name, timestamp, intent_name, action_name, data "
-                        "FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+                        "FROM events WHERE sender_id = %s ORDER BY id", (ids.conversation_id(channel, sender),))
             return [dict(id=r[0], type=r[1], timestamp=r[2], intent=r[3], action=r[4], data=json.loads(r[5]))
                     for r in cur.fetchall()]
 

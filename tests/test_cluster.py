@@ -160,9 +160,9 @@ def test_socketio_through_nginx(cluster):
         client.on("bot_uttered", lambda data: inbox.put_nowait(("bot", data)))
         await client.connect(cluster.url, socketio_path="/socket.io", transports=["polling"], wait_timeout=20)
         try:
-            who = sender()
-            await client.emit("session_request", {"session_id": who})
-            assert (await asyncio.wait_for(inbox.get(), 20))[0] == "confirm"
+            await client.emit("session_request", {})
+            kind, who = await asyncio.wait_for(inbox.get(), 20)
+            assert kind == "confirm"
 
             async def answer_with(needle: str) -> str:
                 deadline = time.monotonic() + 30

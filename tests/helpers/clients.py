@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import requests
 import yaml
 
+from channels import ids
 from stack.process import Stack
 
 
@@ -49,16 +50,31 @@ def tracker_db(stack: Stack) -> Path:
     return Path(yaml.safe_load(Path(stack.endpoints).read_text())["tracker_store"]["db"])
 
 
-def user_texts(stack: Stack, senders: List[str]) -> Dict[str, List[str]]:
-    """Every user message stored for each sender, in order, read straight from
-    the SQL tracker store's `events` table."""
+def rest_conversation(sender: str) -> str:
+    """The id the REST channel stores a sender's conversation under."""
+    return ids.conversation_id(ids.REST, sender)
+
+
+def stored_user_events(stack: Stack, conversation: str) -> List[Dict[str, Any]]:
+    """The user events of one conversation (its stored id), in order, read
+    straight from the SQL tracker store's `events` table."""
+    with sqlite3.connect(f"file:{tracker_db(stack)}?mode=ro", uri=True, timeout=30) as db:
+        rows = db.execute("SELECT data FROM events WHERE type_name = 'user' AND sender_id = ? ORDER BY id",
+                          (conversation,)).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+def user_texts(stack: Stack, senders: List[str], channel: str = ids.REST) -> Dict[str, List[str]]:
+    """Every user message stored for each sender of `channel` (the ids the
+    client used), in order, read straight from the SQL tracker store."""
+    stored = {ids.conversation_id(channel, s): s for s in senders}
     out: Dict[str, List[str]] = {s: [] for s in senders}
     with sqlite3.connect(f"file:{tracker_db(stack)}?mode=ro", uri=True, timeout=30) as db:
-        marks = ",".join("?" * len(senders))
+        marks = ",".join("?" * len(stored))
         rows = db.execute(f"SELECT sender_id, data FROM events WHERE type_name = 'user' "
-                          f"AND sender_id IN ({marks}) ORDER BY id", senders).fetchall()
-    for sender, data in rows:
-        out[sender].append(json.loads(data).get("text"))
+                          f"AND sender_id IN ({marks}) ORDER BY id", list(stored)).fetchall()
+    for conversation, data in rows:
+        out[stored[conversation]].append(json.loads(data).get("text"))
     return out
 
 
@@ -111,6 +127,28 @@ class SocketClient:
 
     def emit(self, event: str, *data: Any) -> None:
         self.run(self.sio.emit(event, *data))
+
+    def answer(self, message: str, session: str, timeout: float = 20, quiet: float = 0.5) -> List[Any]:
+        """Send `message` in `session`: every reply that arrives until none has
+        come for `quiet` seconds (a turn's messages are sent together)."""
+        self.emit("user_uttered", {"message": message, "session_id": session})
+        deadline = time.monotonic() + timeout
+        seen, since = 0, time.monotonic()
+        while time.monotonic() < deadline:
+            if len(self.replies) != seen:
+                seen, since = len(self.replies), time.monotonic()
+            elif seen and time.monotonic() - since >= quiet:
+                break
+            time.sleep(0.05)
+        got, self.replies[:] = list(self.replies), []
+        return got
+
+    def session(self, session_id: Optional[str] = None) -> str:
+        """session_request (for `session_id`, or a new session): the id the server confirmed."""
+        self.emit("session_request", {"session_id": session_id})
+        (event, confirmed), = self.wait(1)
+        assert event == "session_confirm", (event, confirmed)
+        return confirmed
 
     def wait(self, n: int = 1, timeout: float = 20) -> List[Any]:
         deadline = time.monotonic() + timeout

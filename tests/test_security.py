@@ -1,0 +1,153 @@
+"""Security (issue #13): one person's conversation is theirs alone, and the
+public endpoints hold against an outsider. One stack of real servers, started
+as `make run` starts them, with Slack enabled against the fake Slack Web API
+(tests/helpers/slack.py) and really signed requests. docs/RELIABILITY.md,
+"Threats and what stops them", names the test for each threat.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Iterator, Tuple
+
+import pytest
+
+from channels import ids
+from channels.text import UNREADABLE_REPLY
+from stack.process import Stack
+from tests.helpers.clients import SocketClient, rest_conversation, say, stored_user_events, text_of
+from tests.helpers.servers import started_stack
+from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, message_event, texts
+
+TEAM = "T0TEST"  # the team of tests/helpers/slack.py's events
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, fake_slack: FakeSlackApi) -> Iterator[Stack]:
+    s = started_stack(tmp_path_factory.mktemp("security"), tracker_store="SQL",
+                      extra_env={"SLACK_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+                                 "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_CHANNEL": ""})
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def slack(stack: Stack) -> SlackClient:
+    return SlackClient(f"{stack.rasa_url}/webhooks/slack/webhook")
+
+
+@pytest.fixture
+def sockets(stack: Stack) -> Iterator[list]:
+    """socket.io clients opened by a test (closed after it)."""
+    opened: list = []
+    yield opened
+    for client in opened:
+        client.close()
+
+
+def connect(stack: Stack, opened: list) -> SocketClient:
+    client = SocketClient(stack.rasa_url).connect()
+    opened.append(client)
+    return client
+
+
+def slack_ids() -> Tuple[str, str]:
+    tag = uuid.uuid4().hex[:8].upper()
+    return f"U{tag}", f"D{tag}"
+
+
+def bot_texts(replies: list) -> str:
+    return "\n".join(r.get("text", "") for r in replies if isinstance(r, dict))
+
+
+def slack_turn(slack: SlackClient, fake_slack: FakeSlackApi, user: str, channel: str, message: str) -> str:
+    """A signed Slack message; the text of the answer it got (the new posts)."""
+    before = len(fake_slack.posts(channel))
+    assert slack.event(message_event(message, user, channel)).status_code == 200
+    posts = fake_slack.wait_for(channel, lambda ps: len(ps) > before, f"an answer to {message!r}")
+    return texts(posts[before:])
+
+
+def stored_texts(stack: Stack, conversation: str, n: int, timeout: float = 10) -> list:
+    """The user messages stored for `conversation` once there are `n` (Rasa saves
+    a turn after it has sent its answer)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stored = [e["text"] for e in stored_user_events(stack, conversation)]
+        if len(stored) >= n or time.monotonic() > deadline:
+            return stored
+        time.sleep(0.1)
+
+
+# --------------------------------------------------------------------------
+# 1. conversation takeover by id
+
+
+def test_a_slack_conversation_cannot_be_continued_through_rest(stack, slack, fake_slack):
+    user, channel = slack_ids()
+    assert "PMP" in slack_turn(slack, fake_slack, user, channel, "tell me about the PMP")
+
+    # everything an outsider could try as the REST sender: the Slack user id
+    # (visible to the whole workspace), and the ids the channels store
+    for sender in (user, f"{TEAM}:{user}", ids.conversation_id(ids.SLACK, TEAM, user)):
+        text = text_of(say(stack, sender, "does it expire?"))
+        assert "PMP" not in text, (sender, text)  # no credential remembered: not the Slack conversation
+
+    # the Slack user's conversation holds its own messages only, and goes on
+    assert "PMP" in slack_turn(slack, fake_slack, user, channel, "does it expire?")
+    stored = stored_texts(stack, ids.conversation_id(ids.SLACK, TEAM, user), 2)
+    assert stored == ["tell me about the PMP", "does it expire?"], stored
+    assert stored_texts(stack, rest_conversation(user), 1) == ["does it expire?"]
+
+
+def test_a_slack_conversation_cannot_be_reached_through_socketio(stack, slack, fake_slack, sockets):
+    user, channel = slack_ids()
+    assert "PMP" in slack_turn(slack, fake_slack, user, channel, "tell me about the PMP")
+    slack_conversation = ids.conversation_id(ids.SLACK, TEAM, user)
+
+    client = connect(stack, sockets)
+    for name in (user, slack_conversation, f"{TEAM}:{user}"):
+        session = client.session(name)
+        assert session != name and ids.SessionIds().issued(session), session  # a fresh, server-issued id
+    # naming the Slack conversation in a message is refused ...
+    assert client.answer("does it expire?", slack_conversation) == [{"text": UNREADABLE_REPLY}]
+    # ... and the socket's own session knows nothing of it
+    assert "PMP" not in bot_texts(client.answer("does it expire?", session))
+    # the Slack user's next answer goes to Slack only, never to the socket
+    assert "PMP" in slack_turn(slack, fake_slack, user, channel, "how much does it cost?")
+    assert "PMP" not in bot_texts(client.answer("hi", session))  # barrier: only the socket's own answer
+    assert stored_texts(stack, slack_conversation, 2) == ["tell me about the PMP", "how much does it cost?"]
+
+
+def test_a_web_session_is_held_by_one_socket_and_resumed_after_a_reload(stack, sockets):
+    first = connect(stack, sockets)
+    session = first.session()
+    assert "PMP" in bot_texts(first.answer("tell me about the PMP", session))
+
+    # another socket naming it while the first holds it: a session of its own, after a short wait
+    other = connect(stack, sockets)
+    started = time.monotonic()
+    taken = other.session(session)
+    assert taken != session and 1.5 < time.monotonic() - started < 10
+    assert other.answer("does it expire?", session) == [{"text": UNREADABLE_REPLY}]
+    # the holder's answers reach the holder only
+    assert "PMP" in bot_texts(first.answer("does it expire?", session))
+    assert "PMP" not in bot_texts(other.answer("hi", taken))
+
+    # a reload: the page's socket closes, a new one resumes the session it was given
+    first.close()
+    sockets.remove(first)
+    reloaded = connect(stack, sockets)
+    assert reloaded.session(session) == session
+    assert "PMP" in bot_texts(reloaded.answer("how much is it?", session))
+    stored = stored_texts(stack, ids.conversation_id(ids.WEB, session), 3)
+    assert stored == ["tell me about the PMP", "does it expire?", "how much is it?"], stored
+
+
+def test_a_session_id_the_server_did_not_issue_is_replaced(stack, sockets):
+    client = connect(stack, sockets)
+    issued = ids.SessionIds()
+    for forged in ("0" * 32 + "." + "0" * 32, uuid.uuid4().hex, "me", issued.issue()[:-1] + "0"):
+        session = client.session(forged)
+        assert session != forged and issued.issued(session)
