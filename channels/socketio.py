@@ -31,6 +31,7 @@ Whose conversation (channels/ids.py):
   that sends it;
 - the conversation is stored as ``web:<session id>``, so socket.io can never
   continue or read a REST or Slack conversation;
+- ``customData`` over 4 KB (as JSON) is ignored with a warning.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from socketio import AsyncServer
 
 from channels import ids
 from channels.guard import ActionGuard
-from channels.text import UNREADABLE_REPLY, clean_json, max_message_chars, screen
+from channels.text import UNREADABLE_REPLY, BadRequest, clean_metadata, max_message_chars, screen
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +123,9 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             logger.warning(f"socket.io {sid}: '{self.metadata_key}' is not a JSON object: ignored")
             return {}
         try:
-            return clean_json(metadata)
-        except ValueError:
-            logger.warning(f"socket.io {sid}: '{self.metadata_key}' is nested too deeply: ignored")
+            return clean_metadata(metadata, self.metadata_key)
+        except BadRequest as exc:
+            logger.warning(f"socket.io {sid}: {exc}: ignored")
             return {}
 
     async def _session_for(self, sid: Text, requested: Any) -> str:

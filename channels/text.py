@@ -15,6 +15,10 @@ the tests. See docs/RELIABILITY.md for the table of bad inputs and replies.
 - :func:`parse_rest_body`: the REST body must be a JSON object with a string
   ``message``; ``sender`` and ``metadata`` are optional but typed. Anything
   else raises :class:`BadRequest`, answered with a 4xx and a JSON ``error``.
+- :func:`clean_metadata`: metadata (REST ``metadata``, socket.io
+  ``customData``) is stored with every user message, so it is capped at
+  :data:`MAX_METADATA_BYTES` (4 KB as JSON): no request can grow a
+  conversation by more than a message's worth.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from channels.ids import MAX_CONVERSATION_ID_CHARS, MAX_REST_SENDER_CHARS
 
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
-MAX_BODY_BYTES = 1_000_000  # a REST body larger than this is refused (413) unread
+MAX_BODY_BYTES = 1_000_000  # larger bodies are refused (413) before they are read (channels/limits.py)
 MAX_METADATA_DEPTH = 20
+MAX_METADATA_BYTES = 4096  # metadata is stored with every user message
 
 # Replies the channels give themselves (the conversation glue for messages
 # that never reach Rasa, and for a failed action). No facts here.
@@ -92,6 +97,16 @@ def clean_json(value: Any, depth: int = 0) -> Any:
     if isinstance(value, dict):
         return {clean_json(k, depth + 1): clean_json(v, depth + 1) for k, v in value.items()}
     return value
+
+
+def clean_metadata(value: Dict[str, Any], name: str = "metadata") -> Dict[str, Any]:
+    """:func:`clean_json`, then the size cap: BadRequest (413) if the metadata
+    takes more than :data:`MAX_METADATA_BYTES` as JSON."""
+    cleaned = clean_json(value)
+    size = len(json.dumps(cleaned, ensure_ascii=False).encode("utf-8"))
+    if size > MAX_METADATA_BYTES:
+        raise BadRequest(f"'{name}' is larger than {MAX_METADATA_BYTES:,} bytes as JSON", 413)
+    return cleaned
 
 
 def max_message_chars(
@@ -170,7 +185,7 @@ class RestRequest:
 
 def parse_rest_body(raw: bytes) -> RestRequest:
     """``{"sender": str?, "message": str, "metadata": object?}`` or BadRequest."""
-    if len(raw) > MAX_BODY_BYTES:
+    if len(raw) > MAX_BODY_BYTES:  # Sanic refuses these unread; this is for other callers
         raise BadRequest(f"the body is larger than {MAX_BODY_BYTES:,} bytes", 413)
     if not raw.strip():
         raise BadRequest("the body is empty: send a JSON object such as "
@@ -206,7 +221,7 @@ def parse_rest_body(raw: bytes) -> RestRequest:
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest(f"'metadata' must be an object, not {_json_type(metadata)}")
     return RestRequest(message=message, sender=sender,
-                       metadata=clean_json(metadata) if metadata is not None else None)
+                       metadata=clean_metadata(metadata) if metadata is not None else None)
 
 
 def _json_type(value: Any) -> str:

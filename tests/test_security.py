@@ -7,16 +7,27 @@ as `make run` starts them, with Slack enabled against the fake Slack Web API
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Iterator, Tuple
 
 import pytest
+import requests
 
 from channels import ids
-from channels.text import UNREADABLE_REPLY
+from channels.text import MAX_METADATA_BYTES, UNREADABLE_REPLY
 from stack.process import Stack
-from tests.helpers.clients import SocketClient, rest_conversation, say, stored_user_events, text_of
+from tests.helpers.clients import (
+    SocketClient,
+    rest_conversation,
+    say,
+    send_chunked_until_refused,
+    send_head_only,
+    stored_user_events,
+    text_of,
+    webhook,
+)
 from tests.helpers.servers import started_stack
 from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, message_event, texts
 
@@ -151,3 +162,50 @@ def test_a_session_id_the_server_did_not_issue_is_replaced(stack, sockets):
     for forged in ("0" * 32 + "." + "0" * 32, uuid.uuid4().hex, "me", issued.issue()[:-1] + "0"):
         session = client.session(forged)
         assert session != forged and issued.issued(session)
+
+
+# --------------------------------------------------------------------------
+# 2. bodies are refused before they are read; metadata is capped
+
+BIG = 100_000_000  # Sanic's own default limit; this project's is 1,000,000 bytes
+
+
+@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/webhooks/slack/webhook",
+                                  "/socket.io/?EIO=4&transport=polling"])
+def test_an_oversized_body_is_refused_before_it_is_read(stack, path):
+    started = time.monotonic()
+    status, headers, body = send_head_only(stack.rasa_port, path, BIG)  # none of the 100 MB is sent
+    assert status == 413 and "larger than 1,000,000 bytes" in json.loads(body)["error"], (status, body)
+    assert time.monotonic() - started < 2
+    started = time.monotonic()
+    assert say(stack, f"after-{uuid.uuid4().hex[:8]}", "hi")  # the next request is answered at once
+    assert time.monotonic() - started < 3
+
+
+def test_a_chunked_body_is_refused_once_it_passes_the_limit(stack):
+    status, sent, body = send_chunked_until_refused(stack.rasa_port, "/webhooks/slack/webhook", 1_000_000)
+    assert status == 413 and "larger than" in json.loads(body)["error"]
+    assert sent <= 1_300_000, sent  # read up to the limit, not on
+    assert say(stack, f"after-{uuid.uuid4().hex[:8]}", "hi")
+
+
+def test_rest_metadata_is_capped(stack):
+    sender = f"meta-{uuid.uuid4().hex[:8]}"
+    small = {"k": "x" * (MAX_METADATA_BYTES - 20)}
+    assert say(stack, sender, "hi") and requests.post(webhook(stack), timeout=30, json={
+        "sender": sender, "message": "hi", "metadata": small}).status_code == 200
+    big = requests.post(webhook(stack), timeout=30, json={
+        "sender": sender, "message": "hi", "metadata": {"k": "x" * MAX_METADATA_BYTES}})
+    assert big.status_code == 413 and "'metadata' is larger than 4,096 bytes" in big.json()["error"]
+    stored = stored_user_events(stack, rest_conversation(sender))
+    # the refused message never reached Rasa (which adds its model_id and assistant_id)
+    assert [e["metadata"].get("k") for e in stored] == [None, small["k"]]
+
+
+def test_socketio_custom_data_is_capped(stack, sockets):
+    client = connect(stack, sockets)
+    session = client.session()
+    client.emit("user_uttered", {"message": "hi", "session_id": session, "customData": {"k": "x" * 100_000}})
+    assert client.wait(1)  # answered
+    (event,) = stored_user_events(stack, ids.conversation_id(ids.WEB, session))
+    assert len(json.dumps(event)) < 5_000 and "xxxx" not in json.dumps(event)

@@ -4,8 +4,11 @@ servers logged and stored."""
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import re
+import select
+import socket
 import sqlite3
 import threading
 import time
@@ -27,6 +30,43 @@ def webhook(servers: Stack) -> str:
 def post_raw(servers: Stack, body: bytes, timeout: float = 30, **kw: Any) -> requests.Response:
     return requests.post(webhook(servers), data=body, timeout=timeout,
                          headers={"Content-Type": "application/json"}, **kw)
+
+
+def _read_response(sock: socket.socket) -> Tuple[int, Dict[str, str], bytes]:
+    resp = http.client.HTTPResponse(sock)
+    resp.begin()
+    return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+
+
+def send_head_only(port: int, path: str, length: int, content_type: str = "application/json",
+                   headers: Optional[Dict[str, str]] = None, timeout: float = 10) -> Tuple[int, Dict[str, str], bytes]:
+    """POST a head announcing a `length`-byte body, send none of it, and read
+    the response: (status, headers, body). A server that reads bodies before
+    checking their size never answers (socket timeout)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", f"Content-Type: {content_type}",
+                f"Content-Length: {length}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+        return _read_response(sock)
+
+
+def send_chunked_until_refused(port: int, path: str, limit: int, chunk: int = 64 * 1024,
+                               timeout: float = 10) -> Tuple[int, int, bytes]:
+    """POST a chunked body, one chunk at a time, until the server answers:
+    (status, bytes sent, body). Each chunk is sent once the server has read the
+    last (it answers within 0.2 s of the chunk that crosses its limit)."""
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall((f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode())
+        while sent <= 4 * limit:
+            sock.sendall(b"%x\r\n" % chunk + b" " * chunk + b"\r\n")
+            sent += chunk
+            readable, _, _ = select.select([sock], [], [], 0.2)
+            if readable:
+                status, _, body = _read_response(sock)
+                return status, sent, body
+    raise AssertionError(f"no answer after {sent:,} bytes")
 
 
 def say(servers: Stack, sender: Optional[str], message: Any, timeout: float = 30) -> List[Dict[str, Any]]:
