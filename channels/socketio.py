@@ -31,7 +31,11 @@ Whose conversation (channels/ids.py):
   that sends it;
 - the conversation is stored as ``web:<session id>``, so socket.io can never
   continue or read a REST or Slack conversation;
-- ``customData`` over 4 KB (as JSON) is ignored with a warning.
+- ``customData`` over 4 KB (as JSON) is ignored with a warning;
+- pages from origins outside the CORS allow-list (``rasa run --cors``,
+  ``CORS_ORIGINS``) can open neither a long-polling session nor a websocket:
+  engine.io checks the ``Origin`` header against the same list that sanic-cors
+  answers with (the list is read from the app at start-up), and refuses with 400.
 """
 
 from __future__ import annotations
@@ -43,15 +47,17 @@ import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+import engineio
 import rasa.core.channels.channel
+import socketio
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from rasa.shared.exceptions import InvalidConfigException
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from sanic_cors.core import get_cors_origins, try_match
 
 from channels import ids
 from channels.guard import ActionGuard
@@ -60,6 +66,38 @@ from channels.text import UNREADABLE_REPLY, BadRequest, clean_metadata, max_mess
 logger = logging.getLogger(__name__)
 
 RELEASE_WAIT_S = 2.0  # how long a second socket waits for a session's holder to let go
+
+
+class _EngineIOServer(engineio.AsyncServer):
+    """engine.io with its Origin check on, but its CORS headers left to
+    sanic-cors (`rasa run --cors`), which answers every route: two
+    Access-Control-Allow-Origin headers would make browsers refuse both."""
+
+    def _cors_headers(self, environ: Dict[str, Any]) -> list:
+        return []
+
+
+class AsyncServer(socketio.AsyncServer):
+    def _engineio_server_class(self) -> type:
+        return _EngineIOServer
+
+
+class OriginCheck:
+    """The CORS allow-list sanic-cors applies to the socket.io path, for
+    engine.io's Origin check (polling and websocket alike). Until the app has
+    started, or if it has no CORS settings, no browser origin is allowed."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.options: Optional[Dict[str, Any]] = None
+
+    def load(self, app: Sanic) -> None:
+        resources = getattr(getattr(app.ctx, "sanic_cors", None), "resources", None) or []
+        self.options = next((opts for pattern, opts in resources if try_match(self.path, pattern)), None)
+        logger.info(f"socket.io accepts pages from: {(self.options or {}).get('origins') or 'no origin'}")
+
+    def __call__(self, origin: Optional[str], *_environ: Any) -> bool:
+        return bool(origin) and self.options is not None and get_cors_origins(self.options, origin) is not None
 
 
 class Sessions:
@@ -146,10 +184,12 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guard = ActionGuard()
         handle = guard.wrap(on_new_message)
-        # Like Rasa: CORS is left to Sanic (`rasa run --cors`), not to engine.io.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        # CORS headers come from Sanic (`rasa run --cors`); engine.io checks the Origin against the same list
+        origins = OriginCheck(self.socketio_path.rstrip("/") + "/")
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins)
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         guard.attach(socketio_webhook)
+        socketio_webhook.listener("before_server_start")(lambda app, _loop: origins.load(app))
         self.sio = sio
 
         async def enter_room(sid: Text, room: Text) -> None:

@@ -7,7 +7,10 @@ as `make run` starts them, with Slack enabled against the fake Slack Web API
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import socket
 import time
 import uuid
 from typing import Iterator, Tuple
@@ -209,3 +212,40 @@ def test_socketio_custom_data_is_capped(stack, sockets):
     assert client.wait(1)  # answered
     (event,) = stored_user_events(stack, ids.conversation_id(ids.WEB, session))
     assert len(json.dumps(event)) < 5_000 and "xxxx" not in json.dumps(event)
+
+
+# --------------------------------------------------------------------------
+# 4. websockets and long polling from foreign pages
+
+LOCAL_ORIGIN = "http://localhost:8080"
+FOREIGN = ["http://evil.example", "http://localhost.evil.example:8080", "null"]
+
+
+def websocket_handshake(port: int, origin: str) -> int:
+    """The status of an engine.io websocket handshake sent with `origin`."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall((f"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                      f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                      f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n").encode())
+        line = b""
+        while not line.endswith(b"\r\n"):
+            line += sock.recv(1)
+    return int(line.split()[1])
+
+
+@pytest.mark.parametrize("origin", FOREIGN)
+def test_socketio_refuses_foreign_pages(stack, origin):
+    poll = requests.get(f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling", headers={"Origin": origin},
+                        timeout=10)
+    assert poll.status_code == 400 and "not an accepted origin" in poll.text, (poll.status_code, poll.text)
+    assert "Access-Control-Allow-Origin" not in poll.headers
+    assert websocket_handshake(stack.rasa_port, origin) == 400
+
+
+def test_socketio_accepts_the_chat_page(stack):
+    poll = requests.get(f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling", headers={"Origin": LOCAL_ORIGIN},
+                        timeout=10)
+    assert poll.status_code == 200 and poll.text.startswith("0{"), poll.text
+    assert poll.headers["Access-Control-Allow-Origin"] == LOCAL_ORIGIN  # one header, from sanic-cors
+    assert websocket_handshake(stack.rasa_port, LOCAL_ORIGIN) == 101

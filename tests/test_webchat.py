@@ -196,7 +196,7 @@ def test_conversation_buttons_links_and_reload(browser, web):
         expect(follow_up).to_be_visible()
         follow_up.click()
         expect(page.locator(USER).last).to_have_text("Which should I choose?")
-        bot_says(page, "It depends on your goal")
+        bot_says(page, "depends on your goal")
 
         # Links in answers are links (opening in a new tab, without the opener).
         ask(page, "how much does the PMP cost?", "US$405")
