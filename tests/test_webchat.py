@@ -180,7 +180,7 @@ def test_conversation_buttons_links_and_reload(browser, web):
         # Opening: the welcome (initPayload /greet -> utter_greet) and its buttons.
         bot_says(page, WELCOME)
         expect(page.locator(BUTTON).filter(has_text="What can I ask?")).to_be_visible()
-        # socket.io really runs against python-socketio 5.9.0 / engineio 4.8.0:
+        # socket.io really runs against the pinned python-socketio / python-engineio (requirements.txt):
         # the first requests are cross-origin polling (CORS), then the websocket upgrade.
         assert any(f":{web.rasa_port}/socket.io/" in u and "transport=polling" in u for u in watch.requests)
         wait_until(page, lambda: any(f":{web.rasa_port}/socket.io/" in u for u in watch.websockets),

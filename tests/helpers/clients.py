@@ -199,8 +199,17 @@ class SocketClient:
 
     def close(self) -> None:
         try:
-            self.run(self.sio.disconnect())
-            self.run(asyncio.sleep(0.2))
+            self.run(self._disconnect())
         finally:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.thread.join(5)
+
+    async def _disconnect(self) -> None:
+        """engine.io's close packet (the server then ends the socket.io session
+        too), without waiting for the pending long-poll, which the server only
+        answers at its next ping (up to 25 s); then the client's own tasks end."""
+        await self.sio.eio.disconnect(abort=True)
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
