@@ -6,10 +6,13 @@ credentials.yml names ``channels.slack.SlackInput`` with no secrets. On top of
 - settings from SLACK_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL and
   SLACK_API_BASE_URL (the environment wins over credentials.yml); without a
   token and signing secret the channel still loads and its webhook answers 503;
-- SLACK_API_BASE_URL: every Slack Web API call goes to that base URL;
+- SLACK_API_BASE_URL: every Slack Web API call goes to that base URL, which
+  must be https (the calls carry the bot token) unless it is on loopback;
 - a retry of an event already accepted (same ``event_id``, any
   X-Slack-Retry-Reason) is acknowledged with 200 and not processed again; so is
-  the second event Slack sends for one message (``app_mention`` + ``message``);
+  the second event Slack sends for one message (``app_mention`` + ``message``),
+  and a button click seen before (same ``trigger_id`` or action timestamp: a
+  replayed signed request within Slack's 5-minute window);
 - malformed input gets a 4xx with a JSON ``error``, never a 500;
   ``application/json; charset=utf-8`` is accepted like ``application/json``;
 - replies are posted without the legacy ``as_user`` argument, which Slack
@@ -30,6 +33,7 @@ Rasa's own checks are kept: the HMAC-SHA256 signature over
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import time
@@ -66,6 +70,26 @@ logger = logging.getLogger(__name__)
 
 MAX_REQUEST_AGE_S = 5 * 60  # Slack's replay window; Rasa checks the same
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback(host: Optional[str]) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_base_url(url: str) -> None:
+    """SLACK_API_BASE_URL: https, or http on loopback only (the calls carry the bot token)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)):
+        return
+    raise InvalidConfigException(
+        f"SLACK_API_BASE_URL must be an https URL such as https://slack.com/api/ (http only on loopback, "
+        f"since every call carries the bot token), got {url!r}"
+    )
 
 
 class BadSlackRequest(Exception):
@@ -137,7 +161,7 @@ def web_client(token: Text, proxy: Optional[Text] = None, base_url: Optional[Tex
     """
     client = AsyncWebClient(token, base_url=base_url or AsyncWebClient.BASE_URL, proxy=proxy)
     host = urlsplit(client.base_url).hostname or ""
-    if not proxy and client.proxy and (host in LOOPBACK_HOSTS or proxy_bypass_environment(host)):
+    if not proxy and client.proxy and (is_loopback(host) or proxy_bypass_environment(host)):
         client.proxy = None
     return client
 
@@ -293,10 +317,8 @@ class SlackInput(rasa_slack.SlackInput):
         seen_events: Optional[SeenEvents] = None,
         max_chars: Optional[int] = None,
     ) -> None:
-        if api_base_url and urlsplit(api_base_url).scheme not in ("http", "https"):
-            raise InvalidConfigException(
-                f"SLACK_API_BASE_URL must be an http(s) URL such as https://slack.com/api/, got {api_base_url!r}"
-            )
+        if api_base_url:
+            check_api_base_url(api_base_url)
         self.api_base_url = api_base_url or None
         self.max_chars = max_chars or _max_chars(None)
         self.seen_events = seen_events if seen_events is not None else SeenEvents()
@@ -429,6 +451,10 @@ class SlackInput(rasa_slack.SlackInput):
         own namespace, per workspace: ``slack:<team>:<id>``."""
         return ids.conversation_id(ids.SLACK, team if isinstance(team, str) and team else "-", conversation or "")
 
+    def _seen_before(self, keys: List[str]) -> bool:
+        """Remember every key; True if any was seen before."""
+        return any([self.seen_events.check_and_add(k) for k in keys])
+
     def _is_duplicate(self, request: Request, body: Dict[str, Any]) -> bool:
         """Remember this event (and the message it carries); True if seen before."""
         keys: List[str] = []
@@ -439,13 +465,23 @@ class SlackInput(rasa_slack.SlackInput):
         if self._is_user_message(body) and event.get("channel") and event.get("ts"):
             # one user message can arrive as two events (message.* and app_mention)
             keys.append(f"message:{event['channel']}:{event['ts']}")
-        duplicate = [self.seen_events.check_and_add(k) for k in keys]
-        if not any(duplicate):
+        if not self._seen_before(keys):
             return False
         retry = request.headers.get(self.retry_num_header)
         how = (f"retry #{retry} ({request.headers.get(self.retry_reason_header)}) of an event"
                if retry else "a second event for a message")
         logger.info(f"Slack event {event_id}: {how} already accepted; acknowledged, not processed")
+        return True
+
+    def _is_duplicate_click(self, payload: Dict[str, Any], user_id: str, action: Dict[str, Any]) -> bool:
+        """Remember this click (its trigger_id, and the clicked action's
+        timestamp); True if seen before: a replay of a signed request."""
+        keys = [f"click:{payload['trigger_id']}"] if isinstance(payload.get("trigger_id"), str) else []
+        if isinstance(action.get("action_ts"), str):
+            keys.append(f"click:{user_id}:{action.get('action_id')}:{action['action_ts']}")
+        if not self._seen_before(keys):
+            return False
+        logger.info(f"Slack click by {user_id}: already accepted; acknowledged, not processed")
         return True
 
     async def _handle_event(
@@ -505,6 +541,8 @@ class SlackInput(rasa_slack.SlackInput):
             if action.get("type") == "button":
                 return response.text("User clicked link button")  # link buttons carry no value
             raise BadSlackRequest(f"the '{action.get('type')}' action carries no value")
+        if self._is_duplicate_click(payload, user["id"], action):
+            return response.text("", status=HTTPStatus.OK)
         metadata = interactive_metadata(payload)
         team = payload.get("team") if isinstance(payload.get("team"), dict) else {}
         conversation_id = self._in_namespace(team.get("id") or user.get("team_id"), self._get_conversation_id(

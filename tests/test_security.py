@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from channels import ids
+from channels.slack import SlackInput
 from channels.text import MAX_METADATA_BYTES, UNREADABLE_REPLY
 from stack.process import Stack
 from tests.helpers.clients import (
@@ -32,7 +33,7 @@ from tests.helpers.clients import (
     webhook,
 )
 from tests.helpers.servers import started_stack
-from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, message_event, texts
+from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, button_click, message_event, texts
 
 TEAM = "T0TEST"  # the team of tests/helpers/slack.py's events
 
@@ -249,3 +250,42 @@ def test_socketio_accepts_the_chat_page(stack):
     assert poll.status_code == 200 and poll.text.startswith("0{"), poll.text
     assert poll.headers["Access-Control-Allow-Origin"] == LOCAL_ORIGIN  # one header, from sanic-cors
     assert websocket_handshake(stack.rasa_port, LOCAL_ORIGIN) == 101
+
+
+# --------------------------------------------------------------------------
+# 6. smaller holes: Slack
+
+
+def test_a_replayed_slack_click_is_answered_once(stack, slack, fake_slack):
+    user, channel = slack_ids()
+    assert slack.event(message_event("tell me about the PMP", user, channel)).status_code == 200
+    posts = fake_slack.wait_for(channel, lambda ps: any(p.get("blocks") for p in ps), "an answer with buttons")
+    _, actions = next(p for p in posts if p.get("blocks"))["blocks"][:2]
+    expiry = next(b for b in actions["elements"] if "expire" in b["text"]["text"].lower())
+    click = button_click(expiry, user, channel)
+    for _ in range(3):  # the click, then the same signed request replayed
+        assert slack.interactive(click).status_code == 200
+    # barrier: Slack messages are handled in the background, a conversation's in the order they came;
+    # once a later message is stored, a second handling of the click would have been stored before it
+    assert slack.event(message_event("how much is it?", user, channel)).status_code == 200
+    conversation = ids.conversation_id(ids.SLACK, TEAM, user)
+    stored = stored_texts(stack, conversation, 3)
+    assert stored == ["tell me about the PMP", expiry["value"], "how much is it?"], stored
+
+
+@pytest.mark.parametrize("url,ok", [
+    ("https://slack.com/api/", True), ("https://gateway.example.org/slack/api/", True),
+    ("http://127.0.0.1:8999/api/", True), ("http://localhost:8999/api/", True), ("http://[::1]:8999/api/", True),
+    ("http://127.0.0.2/api/", True),
+    ("http://slack.com/api/", False), ("http://10.0.0.5/api/", False), ("http://localhost.evil.example/api/", False),
+    ("ftp://slack.com/api/", False), ("slack.com/api", False),
+])
+def test_slack_api_base_url_must_be_https_off_loopback(url, ok):
+    def channel() -> SlackInput:
+        return SlackInput("xoxb-1", slack_signing_secret="s", api_base_url=url)
+
+    if ok:
+        assert channel().get_output_channel("D1").client.base_url.rstrip("/") == url.rstrip("/")
+    else:
+        with pytest.raises(Exception, match="SLACK_API_BASE_URL must be an https URL"):
+            channel()

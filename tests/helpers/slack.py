@@ -137,7 +137,7 @@ def button_click(button: Dict[str, Any], user: str, channel: str) -> Dict[str, A
         "user": {"id": user, "username": "tester", "name": "tester", "team_id": "T0TEST"},
         "api_app_id": "A0TEST", "token": "legacy-verification-token",
         "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
-        "trigger_id": "1234.5678.abcdef", "team": {"id": "T0TEST", "domain": "test"},
+        "trigger_id": f"{ts}.{uuid.uuid4().hex[:12]}", "team": {"id": "T0TEST", "domain": "test"},
         "channel": {"id": channel, "name": "directmessage"},
         "message": {"type": "message", "bot_id": "B0BOT", "user": "U0BOT", "text": "…", "ts": ts},
         "response_url": "https://hooks.slack.com/actions/T0TEST/1/xyz",
