@@ -21,7 +21,9 @@ import requests
 from channels import ids
 from channels.slack import SlackInput
 from channels.text import MAX_METADATA_BYTES, UNREADABLE_REPLY
+from stack.net import free_port
 from stack.process import Stack
+from stack.web import READ_TIMEOUT_S
 from tests.helpers.clients import (
     SocketClient,
     rest_conversation,
@@ -289,3 +291,70 @@ def test_slack_api_base_url_must_be_https_off_loopback(url, ok):
     else:
         with pytest.raises(Exception, match="SLACK_API_BASE_URL must be an https URL"):
             channel()
+
+
+# --------------------------------------------------------------------------
+# 6. smaller holes: the page server
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Iterator[Stack]:
+    """The web chat page's server, as `make run` starts it (no Rasa needed)."""
+    web = Stack(web_port=free_port(), log_dir=tmp_path_factory.mktemp("page") / "logs")
+    web.start_web()
+    yield web
+    web.stop()
+
+
+def closed_by_server(sock: socket.socket, timeout: float) -> float:
+    """Seconds until the server closes `sock` (polled with a deadline); fails after `timeout`."""
+    started = time.monotonic()
+    sock.settimeout(0.5)
+    while time.monotonic() - started < timeout:
+        try:
+            if sock.recv(4096) == b"":
+                return time.monotonic() - started
+        except socket.timeout:
+            continue
+        except OSError:  # reset: closed too
+            return time.monotonic() - started
+    raise AssertionError(f"the server kept the connection open for {timeout:.0f} s")
+
+
+@pytest.mark.parametrize("dribble", [False, True], ids=["silent", "a byte a second"])
+def test_a_slow_client_cannot_hold_the_page_server(page, dribble):
+    base = f"http://127.0.0.1:{page.web_port}"
+    with socket.create_connection(("127.0.0.1", page.web_port)) as slow:
+        slow.sendall(b"GET / HT")
+        started = time.monotonic()
+        # meanwhile everyone else is served at once
+        assert requests.get(base + "/config.js", timeout=2).status_code == 200
+        if dribble:
+            slow.settimeout(0.1)
+            for byte in b"TP/1.0\r\nX-Slow: " + b"a" * 30:
+                try:
+                    slow.send(bytes([byte]))
+                except OSError:
+                    break  # hung up on
+                try:
+                    if slow.recv(1) == b"":
+                        break
+                except socket.timeout:
+                    pass
+                time.sleep(0.9)
+        waited = time.monotonic() - started + closed_by_server(slow, READ_TIMEOUT_S + 5)
+    assert waited < READ_TIMEOUT_S + 3, waited
+    assert requests.get(base + "/", timeout=2).status_code == 200
+
+
+def test_request_lines_are_logged_escaped(page):
+    with socket.create_connection(("127.0.0.1", page.web_port), timeout=5) as sock:
+        sock.sendall(b"GET /\x1b[2J\x1b[31mred\x07\x7f\x08 HTTP/1.0\r\n\r\n")
+        assert sock.recv(100).startswith(b"HTTP/1.0 4")
+    log = page.log_dir / "web.log"
+    deadline = time.monotonic() + 5
+    while b"red" not in log.read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = log.read_bytes()
+    assert b"\\x1b[2J\\x1b[31mred\\x07\\x7f\\x08" in text, text[-500:]
+    assert not any(0 <= b < 32 and b != 10 or b == 127 for b in text), text[-500:]
