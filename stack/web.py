@@ -3,7 +3,7 @@ starts it through Stack.start_web). See docs/WEBCHAT.md.
 
 GET/HEAD only; the files of web/ and build/web/ by name (flat, no directories,
 so no path in a request can reach anything else) and a generated /config.js.
-Settings from the environment: WEB_PORT (8080), WEB_HOST (127.0.0.1),
+Settings from the environment: WEB_PORT (8080), HOST (127.0.0.1),
 RASA_PORT (5005) and RASA_SOCKET_URL (the Rasa URL the page connects to;
 default http://<the page's host>:RASA_PORT); WEB_LOG=1 logs every request.
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from stack.env import ROOT, int_env
-from stack.process import stop_on_signals
+from stack.process import DEFAULT_HOST, interrupt_on_signals
 
 WEB_DIR = ROOT / "web"                  # the chat page (index.html, chat.js, chat.css)
 WEB_BUILD_DIR = ROOT / "build" / "web"  # the widget bundle (python -m stack.widget)
@@ -153,14 +153,14 @@ def serve() -> int:
     WebChatHandler.files = files
     WebChatHandler.rasa_port = int_env("RASA_PORT", 5005)
     WebChatHandler.socket_url = os.environ.get("RASA_SOCKET_URL", "").rstrip("/")
-    host, port = os.environ.get("WEB_HOST", "127.0.0.1"), int_env("WEB_PORT", 8080)
+    host, port = os.environ.get("HOST", "").strip() or DEFAULT_HOST, int_env("WEB_PORT", 8080)
     try:
         server = ThreadingHTTPServer((host, port), WebChatHandler)
     except OSError as exc:
-        print(f"error: cannot serve the web chat on {host}:{port}: {exc} (set WEB_PORT)", file=sys.stderr)
+        print(f"error: cannot serve the web chat on {host}:{port}: {exc} (set WEB_PORT or HOST)", file=sys.stderr)
         return 1
     server.daemon_threads = True
-    stop_on_signals()
+    interrupt_on_signals()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -20,6 +20,7 @@ from stack.lockcheck import CONCURRENT_MESSAGES, send_at_once, turn_problems, tu
 from stack.net import free_port, post_message, wait_tcp
 from stack.tools import find_tool, missing_tools
 from tests.helpers import MODEL
+from tests.helpers.clients import secrets_seen
 
 LOCK_LIFETIME = 15  # TICKET_LOCK_LIFETIME: how long a dead server's ticket can hold a conversation
 
@@ -101,6 +102,18 @@ def test_lock_store_waiter_outlives_a_dead_servers_ticket(redis_port):
     waited = asyncio.run(wait_for_turn())
     assert 1.5 < waited < 6, waited
     assert store.get_lock("conv") is None  # cleaned up after the turn
+
+
+def test_database_and_redis_passwords_reach_only_the_rasa_servers(cluster):
+    """On no command line, in no other process's environment; Redis reads its
+    password from a file only its owner can read."""
+    passwords = {"TRACKER_DB_PASSWORD": cluster.pg.password, "LOCK_REDIS_PASSWORD": cluster.redis_password}
+    procs = {**cluster.front.procs, **{f"rasa-{i}": s.procs["rasa"] for i, s in enumerate(cluster.rasa)}}
+    seen = secrets_seen(procs, passwords)
+    expected = {name: (["env:TRACKER_DB_PASSWORD", "env:LOCK_REDIS_PASSWORD"] if name.startswith("rasa-") else [])
+                for name in procs}
+    assert seen == expected, seen
+    assert (cluster.base / "redis.conf").stat().st_mode & 0o777 == 0o600
 
 
 def sender() -> str:

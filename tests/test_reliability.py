@@ -42,7 +42,7 @@ from channels.text import (
     screen,
     valid_id,
 )
-from stack.net import free_port
+from stack.net import free_port, listening_addresses
 from stack.process import Stack, api_args
 from tests.helpers import ROOT
 from tests.helpers.clients import (
@@ -179,7 +179,8 @@ def test_parse_rest_body_accepts():
 def test_http_api_needs_a_token_to_be_turned_on():
     assert api_args({}) == [] and api_args({"RASA_ENABLE_API": "0"}) == []
     token = "t" * 24
-    assert api_args({"RASA_ENABLE_API": "1", "RASA_AUTH_TOKEN": token}) == ["--enable-api", "--auth-token", token]
+    # the token itself never goes on a command line: stack/child.py hands it to Rasa in memory
+    assert api_args({"RASA_ENABLE_API": "1", "RASA_AUTH_TOKEN": token}) == ["--enable-api"]
     for env in ({"RASA_ENABLE_API": "1"}, {"RASA_ENABLE_API": "true", "RASA_AUTH_TOKEN": "short"}):
         with pytest.raises(RuntimeError, match="RASA_AUTH_TOKEN"):
             api_args(env)
@@ -597,27 +598,8 @@ def test_load_50_conversations_nothing_lost(servers):
 # security
 
 
-def _listening(port: int) -> List[str]:
-    """Local addresses listening on TCP `port` (from /proc/net/tcp and tcp6)."""
-    found = []
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            local, state = line.split()[1], line.split()[3]
-            addr, hex_port = local.split(":")
-            if state == "0A" and int(hex_port, 16) == port:
-                if width == 8:
-                    found.append(".".join(str(b) for b in reversed(bytes.fromhex(addr))))
-                else:
-                    found.append("v6:" + addr)
-    return found
-
-
 def test_action_server_listens_on_loopback_only(servers):
-    addresses = _listening(servers.action_port)
+    addresses = listening_addresses(servers.action_port)
     assert addresses == ["127.0.0.1"], addresses
 
 

@@ -21,7 +21,16 @@ from aiohttp import web
 
 from channels.text import APOLOGY_REPLY, EMPTY_REPLY, SILENT_TURN_REPLY
 from stack.process import Stack
-from tests.helpers.clients import LogWatch, SocketClient, new_sender, rest_conversation, say, text_of, user_texts
+from tests.helpers.clients import (
+    LogWatch,
+    SocketClient,
+    new_sender,
+    rest_conversation,
+    say,
+    secrets_seen,
+    text_of,
+    user_texts,
+)
 from tests.helpers.servers import started_stack
 from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, has, message_event, sign
 
@@ -124,6 +133,16 @@ def test_http_api_requires_the_token(stack: Stack):
         assert r.status_code == 401, (path, r.status_code)
     ok = tracker_events(stack, sender)
     assert ok.status_code == 200 and ok.json()["sender_id"] == rest_conversation(sender)
+
+
+def test_secrets_reach_only_the_rasa_server_and_never_a_command_line(actions_up: Stack):
+    """The API token, the Slack token and signing secret: in the Rasa server's
+    environment, on no command line (every user of the machine can read those),
+    nowhere in the action server's."""
+    seen = secrets_seen(actions_up.procs, {"RASA_AUTH_TOKEN": API_TOKEN, "SLACK_TOKEN": TOKEN,
+                                           "SLACK_SIGNING_SECRET": SECRET})
+    assert seen == {"actions": [], "rasa": ["env:RASA_AUTH_TOKEN", "env:SLACK_TOKEN", "env:SLACK_SIGNING_SECRET"]}, seen
+    assert tracker_events(actions_up, new_sender()).status_code == 200  # and the API still has its token
 
 
 # --------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from channels.text import MAX_METADATA_BYTES, UNREADABLE_REPLY
 from stack.net import free_port
 from stack.process import Stack
 from stack.web import READ_TIMEOUT_S
+from tests.helpers import ROOT
 from tests.helpers.clients import (
     SocketClient,
     rest_conversation,
@@ -32,6 +33,7 @@ from tests.helpers.clients import (
     send_head_only,
     stored_user_events,
     text_of,
+    tracker_db,
     webhook,
 )
 from tests.helpers.servers import started_stack
@@ -358,3 +360,17 @@ def test_request_lines_are_logged_escaped(page):
     text = log.read_bytes()
     assert b"\\x1b[2J\\x1b[31mred\\x07\\x7f\\x08" in text, text[-500:]
     assert not any(0 <= b < 32 and b != 10 or b == 127 for b in text), text[-500:]
+
+
+# --------------------------------------------------------------------------
+# 6. smaller holes: files
+
+
+def test_var_and_what_the_servers_write_are_the_owners_only(stack):
+    assert say(stack, f"files-{uuid.uuid4().hex[:8]}", "hi")  # the tracker store exists by now
+    mode = {path: path.stat().st_mode & 0o777 for path in [
+        ROOT / "var", ids.SESSION_KEY_FILE, stack.log_dir, *stack.log_dir.glob("*.log"),
+        *tracker_db(stack).parent.glob(tracker_db(stack).name + "*")]}
+    assert mode[ROOT / "var"] == 0o700 and mode[stack.log_dir] == 0o700, mode
+    assert all(m == 0o600 for path, m in mode.items() if path.is_file()), mode
+    assert len(mode) >= 6, mode  # var/, the key, the log folder, two logs, the tracker store

@@ -118,6 +118,26 @@ def user_texts(stack: Stack, senders: List[str], channel: str = ids.REST) -> Dic
     return out
 
 
+def proc_view(pid: int) -> Tuple[str, Dict[str, str]]:
+    """(command line, environment) of a running process, from /proc."""
+    proc = Path("/proc") / str(pid)
+    cmdline = proc.joinpath("cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    env = dict(item.split("=", 1) for item in proc.joinpath("environ").read_bytes().decode(errors="replace")
+               .split("\0") if "=" in item)
+    return cmdline, env
+
+
+def secrets_seen(procs: Dict[str, Any], secrets: Dict[str, str]) -> Dict[str, List[str]]:
+    """name -> where each of `secrets` (variable -> value) shows in that
+    process: 'cmdline:<var>' or 'env:<var>'."""
+    seen: Dict[str, List[str]] = {}
+    for name, proc in procs.items():
+        cmdline, env = proc_view(proc.pid)
+        seen[name] = [f"cmdline:{var}" for var, value in secrets.items() if value in cmdline]
+        seen[name] += [f"env:{var}" for var, value in secrets.items() if value in env.values()]
+    return seen
+
+
 # Log lines that mean something went wrong inside a server.
 PROBLEM = re.compile(r"Traceback|Exception|exception|\bERROR\b|\bCRITICAL\b|the user was sent an apology")
 
