@@ -12,7 +12,7 @@ PY        := $(BIN)/python
 STAMP     := $(VENV)/.installed
 SPACY_DIR := build/spacy
 MODEL     := models/assistant.tar.gz
-WEBCHAT   := build/web/rasa-webchat.js
+WEBCHAT   := build/web/socket.io.min.js
 # The knowledge file: $KNOWLEDGE_FILE if set, else the project's. Only the
 # prerequisites below name it: every command reads KNOWLEDGE_FILE itself
 # (actions.knowledge.knowledge_path()).
@@ -76,21 +76,29 @@ $(MODEL): $(SPACY_DIR)/.built $(TRAIN_INPUTS)
 
 train: $(MODEL)
 
-# 4. the web chat page's widget: the rasa-webchat bundle from the npm registry
-#    (tarball only, integrity checked), its Google Fonts @import stripped
+# 4. the web chat page's one vendor file: socket.io's browser client from the npm registry
+#    (tarball only, integrity checked); the page itself is web/
 $(WEBCHAT): stack/widget.py | $(STAMP)
 	$(PY) -m stack.widget --force
 
 web: $(WEBCHAT)
 
 # 5. the browser for the web chat test: Debian's chromium, installed once
-#    (Playwright drives it; it never downloads a browser of its own)
+#    (Playwright drives it; it never downloads a browser of its own), and a
+#    colour emoji font, pinned, so the feedback buttons (👍/👎) render in it
+EMOJI_FONT := fonts-noto-color-emoji=2.042-0+deb12u1
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then :; else \
 	  echo "Installing Debian's chromium for the browser test ..."; \
 	  $(SUDO) apt-get update -qq && \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null && \
 	  test -x "$(CHROMIUM)" || { echo "error: $(CHROMIUM) is still missing"; exit 1; }; \
+	fi
+	@if fc-list 2>/dev/null | grep -q "Noto Color Emoji"; then :; else \
+	  echo "Installing Debian's $(EMOJI_FONT) for the browser test ..."; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$(EMOJI_FONT)" >/dev/null && \
+	  fc-list | grep -q "Noto Color Emoji" || { echo "error: the colour emoji font is still missing"; exit 1; }; \
 	fi
 
 # 6. the scale-out cluster's servers (docs/DEPLOY.md): Debian's redis-server and

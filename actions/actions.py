@@ -7,6 +7,8 @@ file, the entry and the field.
 
 from __future__ import annotations
 
+import abc
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
@@ -20,11 +22,12 @@ from rasa_sdk.types import DomainDict
 from actions import answers, feedback
 from actions import vocabulary as v
 from actions.advice import GOALS, advice_reply, parse_budget, parse_goal, parse_time
-from actions.disambiguate import decide, is_second_something_else
+from actions.disambiguate import alternative, decide, is_second_something_else, ranking_without_fallback
 from actions.knowledge import Knowledge, load_knowledge
 from actions.lookup import UnknownFinder, build_vocabulary, clean_mention, mentions_from_entities
 from actions.parts import asked_attributes, second_attribute
 from actions.retrieval import PassageIndex
+from actions.routing import Route, ambiguous_but_answerable, reroute
 from actions.subject import Subject, subject_of
 
 logger = logging.getLogger(__name__)
@@ -100,6 +103,12 @@ def _send(dispatcher: CollectingDispatcher, tracker: Tracker, *replies: answers.
     """Send one answer (or two, for a two-part question): the last one carries the
     feedback prompt and decides what a follow-up is about."""
     events: List[EventType] = []
+    if len(replies) > 1:  # one set of buttons, under the last part, each once
+        merged: Dict[str, answers.Button] = {}
+        for b in [b for r in reversed(replies) for b in r.buttons]:
+            merged.setdefault(b.payload, b)
+        replies = tuple(dataclasses.replace(r, buttons=()) for r in replies[:-1]) + (
+            dataclasses.replace(replies[-1], buttons=tuple(merged.values())[:4]),)
     for reply in replies[:-1]:
         dispatcher.utter_message(text=reply.text, buttons=reply.buttons_as_dicts())
         events += _answer_events(reply)
@@ -138,77 +147,42 @@ def _with_second_part(tracker: Tracker, subject: Subject, first: answers.Reply,
     return [first, _attribute_reply(subject, other)]
 
 
-# A general question that names a credential and asks one of its attributes in
-# so many words is answered with that fact, unless the classifier was this sure.
-FAQ_SURE = 0.9
+def _confidence(tracker: Tracker) -> float:
+    try:
+        return float((_latest(tracker).get("intent") or {}).get("confidence") or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
-def _named_attributes(tracker: Tracker, subject: Subject) -> List[str]:
-    """The attributes a FAQ-classified message asks of a credential it names ("who
-    licenses CPAs?"), when the classifier was not sure: at most two."""
-    confidence = float((_latest(tracker).get("intent") or {}).get("confidence") or 0.0)
-    if confidence >= FAQ_SURE or not subject.credentials or subject.from_context:
+def _reroute(tracker: Tracker, subject: Subject) -> Optional[Route]:
+    return reroute(KB, _intent(tracker), _confidence(tracker), _latest(tracker).get("text"), subject)
+
+
+def _understood_anyway(tracker: Tracker, subject: Subject) -> List[answers.Reply]:
+    """When the classifier is unsure, what the message itself names can still be
+    answered: a subject or idea of the article ("react micro-credential on top of
+    a CS degree"), or a named credential or kind with the attribute asked ("what
+    education does a CPA need?", "what's involved in earning a micro-credential:
+    exams, projects?")."""
+    if subject.from_context:
         return []
-    return asked_attributes(KB, _latest(tracker).get("text"))[:2]
+    text = _latest(tracker).get("text")
+    asked = asked_attributes(KB, text)[:2]
+    if subject.topics and (not subject.credentials or not asked):
+        # "a micro-credential just in stakeholder communication instead of the PMP?"
+        return [answers.topic_answer(KB, subject.topics[0], asked[0] if asked else None)]
+    if (subject.credentials or subject.kinds) and asked:
+        return [_attribute_reply(subject, a) for a in asked]
+    return []
 
 
 # intents answered with a general FAQ topic
 FAQ_FOR_INTENT = {v.GET_ADVICE: "which_to_choose"}
 
 
-class ActionAnswerFaq(Action):
-    def name(self) -> Text:
-        return "action_answer_faq"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        intent = _intent(tracker)
-        topic = FAQ_FOR_INTENT.get(intent) or v.faq_topic(intent)
-        if topic not in KB.faq:
-            dispatcher.utter_message(response="utter_default")
-            return []
-        subject = _subject(tracker)
-        attributes = _named_attributes(tracker, subject)
-        if attributes:
-            # "who licenses CPAs?" classified as a general question: the named credential's fact answers it
-            replies = [_attribute_reply(subject, a) for a in attributes]
-            return _send(dispatcher, tracker, *replies)
-        replies = _with_second_part(tracker, subject, answers.faq_answer(KB, topic))
-        if subject.topics and not subject.credentials:
-            # "a CS degree plus a React micro-credential: how should I read that?"
-            replies = replies[:1] + [answers.topic_answer(KB, subject.topics[0])]
-        if subject.surely_unknown:
-            # "Do LinkedIn Learning badges count when we hire?": no facts on the product, then the general answer
-            replies = [answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds)] + replies[:1]
-        return _send(dispatcher, tracker, *replies)
-
-
-class ActionAnswerAttribute(Action):
-    def name(self) -> Text:
-        return "action_answer_attribute"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        attribute = v.INTENT_ATTRIBUTE.get(_intent(tracker))
-        if attribute is None:
-            dispatcher.utter_message(response="utter_default")
-            return []
-        subject = _subject(tracker)
-        replies = _with_second_part(tracker, subject, _attribute_reply(subject, attribute), attribute)
-        return _send(dispatcher, tracker, *replies)
-
-
-class ActionAnswerKind(Action):
-    def name(self) -> Text:
-        return "action_answer_kind"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        subject = _subject(tracker)
-        if subject.unknown:
-            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
-        if subject.topics and not subject.credentials:
-            return _send(dispatcher, tracker, answers.topic_kind_answer(KB, subject.topics[0]))
-        if not subject.credentials:
-            return _send(dispatcher, tracker, answers.faq_answer(KB, "same_as_certification"))
-        return _send(dispatcher, tracker, answers.kind_answer(KB, subject.credentials[0], subject.kinds))
+# --------------------------------------------------------------------------
+# what to answer for each answering intent (plain functions: the actions call
+# them, and so does the fallback when two intents are about equally likely)
 
 
 # "what is a certificate?" and the like: the FAQ that defines the kind
@@ -216,52 +190,143 @@ KIND_DEFINITION = {"micro_credential": "what_is", "certificate": "what_is_certif
                    "certification": "what_is_certification"}
 
 
-class ActionCredentialOverview(Action):
+def faq_replies(tracker: Tracker, intent: str) -> List[answers.Reply]:
+    topic = FAQ_FOR_INTENT.get(intent) or v.faq_topic(intent)
+    subject = _subject(tracker)
+    route = _reroute(tracker, subject)
+    if route is not None and route.kind == "attributes":
+        # "who licenses CPAs?" classified as a general question: the named credential's fact answers it
+        return [_attribute_reply(subject, a) for a in route.attributes]
+    if route is not None and route.kind == "concept" and route.topic:
+        # "what does just-in-time learning mean?": the article's explanation of that idea
+        return [answers.concept_answer(KB, route.topic)]
+    replies = _with_second_part(tracker, subject, answers.faq_answer(KB, topic))
+    if subject.topics and not subject.from_context:
+        # "a CS degree plus a React micro-credential: how should I read that?"
+        replies = replies[:1] + [answers.topic_answer(KB, subject.topics[0])]
+    if subject.surely_unknown:
+        # "Do LinkedIn Learning badges count when we hire?": no facts on the product, then the general answer
+        replies = [answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds)] + replies[:1]
+    return replies
+
+
+def attribute_replies(tracker: Tracker, intent: str) -> List[answers.Reply]:
+    subject = _subject(tracker)
+    route = _reroute(tracker, subject)
+    if route is not None and route.kind == "attributes":
+        # "what education does a CPA need?" classified as what it covers: the attribute asked in words
+        return [_attribute_reply(subject, a) for a in route.attributes]
+    attribute = v.INTENT_ATTRIBUTE[intent]
+    return _with_second_part(tracker, subject, _attribute_reply(subject, attribute), attribute)
+
+
+def kind_replies(tracker: Tracker, intent: str) -> List[answers.Reply]:
+    subject = _subject(tracker)
+    if subject.unknown:
+        return [answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds)]
+    if subject.topics and not subject.credentials:
+        return [answers.topic_kind_answer(KB, subject.topics[0])]
+    if not subject.credentials:
+        return [answers.faq_answer(KB, "same_as_certification")]
+    return [answers.kind_answer(KB, subject.credentials[0], subject.kinds)]
+
+
+def overview_replies(tracker: Tracker, intent: str) -> List[answers.Reply]:
+    subject = _subject(tracker)
+    if subject.unknown:
+        return [answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds)]
+    if subject.credentials:
+        return [answers.overview(KB, subject.credentials[0])]
+    if subject.topics:
+        return [answers.topic_answer(KB, subject.topics[0])]
+    if len(subject.kinds) == 1:
+        return [answers.faq_answer(KB, KIND_DEFINITION[subject.kinds[0]])]
+    if len(subject.kinds) > 1:
+        return [answers.compare(KB, (), subject.kinds)]
+    return [answers.list_credentials(KB, subject.fields)]
+
+
+def compare_replies(tracker: Tracker, intent: str) -> List[answers.Reply]:
+    subject = _subject(tracker)
+    if subject.unknown:
+        return [answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds)]
+    creds = list(subject.credentials)
+    remembered = subject.remembered
+    if not subject.from_context and len(creds) == 1 and not subject.kinds and remembered and remembered != creds[0]:
+        creds = [remembered, creds[0]]  # "how does it compare to the CPA?"
+    if not creds and remembered and len(subject.kinds) < 2 and not subject.topics:
+        creds = [remembered]  # "how does that compare to a micro-credential?"
+    asked = asked_attributes(KB, _latest(tracker).get("text"))  # "... for my career?": that row first
+    named = next((t for t in subject.topics if not KB.topics[t].concept), None)
+    return [answers.compare(KB, creds, subject.kinds, prefer=asked, subject=named)]
+
+
+def list_replies(tracker: Tracker, intent: str) -> List[answers.Reply]:
+    msg = _latest(tracker)
+    subject = subject_of(KB, msg.get("text"), msg.get("entities") or [], None)
+    if subject.topics and not subject.fields:  # "is there a micro-credential for agile methods?"
+        return [answers.topic_answer(KB, subject.topics[0])]
+    return [answers.list_credentials(KB, subject.fields, subject.kinds)]
+
+
+REPLIES_FOR = {
+    **{i: faq_replies for i in v.FAQ_INTENTS},
+    **{i: attribute_replies for i in v.ATTRIBUTE_INTENTS},
+    v.ASK_KIND: kind_replies,
+    v.ASK_OVERVIEW: overview_replies,
+    v.COMPARE: compare_replies,
+    v.LIST_CREDENTIALS: list_replies,
+}
+
+
+class AnswerAction(Action, metaclass=abc.ABCMeta):
+    """Answers the classified intent (REPLIES_FOR), or the fallback when routing says so."""
+
+    @abc.abstractmethod
+    def name(self) -> Text:
+        """The action's name in domain.yml."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        intent = _intent(tracker)
+        replies_for = REPLIES_FOR.get(intent)
+        if replies_for is None:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        route = _reroute(tracker, _subject(tracker))
+        if route is not None and route.kind == "fallback":
+            # "can you grade my essays?" read as "how is it assessed?" about nothing: not understood
+            return await fallback(dispatcher, tracker)
+        return _send(dispatcher, tracker, *replies_for(tracker, intent))
+
+
+class ActionAnswerFaq(AnswerAction):
+    def name(self) -> Text:
+        return "action_answer_faq"
+
+
+class ActionAnswerAttribute(AnswerAction):
+    def name(self) -> Text:
+        return "action_answer_attribute"
+
+
+class ActionAnswerKind(AnswerAction):
+    def name(self) -> Text:
+        return "action_answer_kind"
+
+
+class ActionCredentialOverview(AnswerAction):
     def name(self) -> Text:
         return "action_credential_overview"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        subject = _subject(tracker)
-        if subject.unknown:
-            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
-        if subject.credentials:
-            return _send(dispatcher, tracker, answers.overview(KB, subject.credentials[0]))
-        if subject.topics:
-            return _send(dispatcher, tracker, answers.topic_answer(KB, subject.topics[0]))
-        if len(subject.kinds) == 1:
-            return _send(dispatcher, tracker, answers.faq_answer(KB, KIND_DEFINITION[subject.kinds[0]]))
-        if len(subject.kinds) > 1:
-            return _send(dispatcher, tracker, answers.compare(KB, (), subject.kinds))
-        return _send(dispatcher, tracker, answers.list_credentials(KB, subject.fields))
 
-
-class ActionCompare(Action):
+class ActionCompare(AnswerAction):
     def name(self) -> Text:
         return "action_compare"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        subject = _subject(tracker)
-        if subject.unknown:
-            return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
-        creds = list(subject.credentials)
-        remembered = subject.remembered
-        if not subject.from_context and len(creds) == 1 and not subject.kinds and remembered and remembered != creds[0]:
-            creds = [remembered, creds[0]]  # "how does it compare to the CPA?"
-        if not creds and remembered and len(subject.kinds) < 2 and not subject.topics:
-            creds = [remembered]  # "how does that compare to a micro-credential?"
-        return _send(dispatcher, tracker, answers.compare(KB, creds, subject.kinds))
 
-
-class ActionListCredentials(Action):
+class ActionListCredentials(AnswerAction):
     def name(self) -> Text:
         return "action_list_credentials"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        msg = _latest(tracker)
-        subject = subject_of(KB, msg.get("text"), msg.get("entities") or [], None)
-        if subject.topics and not subject.fields:  # "is there a micro-credential for agile methods?"
-            return _send(dispatcher, tracker, answers.topic_answer(KB, subject.topics[0]))
-        return _send(dispatcher, tracker, answers.list_credentials(KB, subject.fields, subject.kinds))
 
 
 class ActionMoreDetail(Action):
@@ -365,6 +430,23 @@ class ValidateAdviceForm(FormValidationAction):
         return advice_slots_from(tracker)
 
 
+class ActionAskGoal(Action):
+    """The advice form's one question. When the message that opened the form names a
+    subject of the article ("can I prove I'm good at blended learning with a
+    micro-credential?"), what the article says of it comes first."""
+
+    def name(self) -> Text:
+        return "action_ask_goal"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        subject = _subject(tracker)
+        if subject.topics and not subject.from_context:
+            reply = answers.topic_answer(KB, subject.topics[0])
+            dispatcher.utter_message(text=reply.text)
+        dispatcher.utter_message(response="utter_ask_goal")
+        return []
+
+
 def _named_since_advice_started(tracker: Tracker) -> List[str]:
     named: List[str] = []
     for event in reversed(tracker.events or []):
@@ -422,34 +504,54 @@ class ActionInform(Action):
 # not sure what was asked: the article's passage, did you mean ...?, or honest fallback
 
 
+async def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Not sure what was asked: a product the article doesn't cover; what the
+    message names; the article's own passage when one is close enough; "Did you
+    mean ...?"; or the honest out-of-scope reply."""
+    msg = _latest(tracker)
+    entities = msg.get("entities") or []
+    events: List[EventType] = []
+    named = mentions_from_entities(KB, entities).credentials
+    if named:  # remembered for the follow-up ("does it expire?") whatever is chosen now
+        events.append(SlotSet(v.SLOT_CREDENTIAL, KB.credentials[named[0]].name))
+    subject = _subject(tracker)
+    if subject.surely_unknown:  # a product the article doesn't cover: say so, whatever was meant
+        return events + _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
+    understood = _understood_anyway(tracker, subject)
+    if understood:
+        return events + _send(dispatcher, tracker, *understood)
+    ranking = ranking_without_fallback(msg.get("intent_ranking") or [])
+    likely = ambiguous_but_answerable(ranking, REPLIES_FOR)
+    if likely:
+        # two answers about equally likely: the first, with the other one a click away
+        replies = REPLIES_FOR[likely](tracker, likely)
+        other = alternative(KB, ranking, entities, likely)
+        if other is not None:
+            last = replies[-1]
+            rest = tuple(b for b in last.buttons if b.payload != other.payload)[:3]
+            replies[-1] = dataclasses.replace(last, buttons=(other,) + rest)
+        return events + _send(dispatcher, tracker, *replies)
+    decision = decide(KB, msg.get("intent_ranking") or [], entities)
+    hits = [] if decision.action == "did_you_mean" and named else PASSAGES.answer(msg.get("text") or "")
+    if hits:
+        return events + _send(dispatcher, tracker, answers.passage_answer(KB, [h.passage for h in hits]))
+    if decision.action == "out_of_scope":
+        dispatcher.utter_message(response="utter_out_of_scope")
+    elif decision.action == "not_understood":
+        dispatcher.utter_message(response="utter_default")
+    else:
+        dispatcher.utter_message(response="utter_did_you_mean", buttons=[b.as_dict() for b in decision.buttons])
+    return events + [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}{decision.action}")]
+
+
 class ActionDisambiguate(Action):
-    """Runs on nlu_fallback: the article's own passage when one is close enough,
-    else "Did you mean ...?", else the honest out-of-scope reply."""
+    """Runs on nlu_fallback (see `fallback`)."""
 
     def name(self) -> Text:
         return "action_disambiguate"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        msg = _latest(tracker)
-        entities = msg.get("entities") or []
-        events: List[EventType] = []
-        named = mentions_from_entities(KB, entities).credentials
-        if named:  # remembered for the follow-up ("does it expire?") whatever is chosen now
-            events.append(SlotSet(v.SLOT_CREDENTIAL, KB.credentials[named[0]].name))
-        subject = _subject(tracker)
-        if subject.surely_unknown:  # a product the article doesn't cover: say so, whatever was meant
-            return events + _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
-        decision = decide(KB, msg.get("intent_ranking") or [], entities)
-        hits = [] if decision.action == "did_you_mean" and named else PASSAGES.answer(msg.get("text") or "")
-        if hits:
-            return events + _send(dispatcher, tracker, answers.passage_answer(KB, [h.passage for h in hits]))
-        if decision.action == "out_of_scope":
-            dispatcher.utter_message(response="utter_out_of_scope")
-        elif decision.action == "not_understood":
-            dispatcher.utter_message(response="utter_default")
-        else:
-            dispatcher.utter_message(response="utter_did_you_mean", buttons=[b.as_dict() for b in decision.buttons])
-        return events + [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}{decision.action}")]
+        return await fallback(dispatcher, tracker)
 
 
 class ActionOutOfScope(Action):

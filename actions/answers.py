@@ -141,6 +141,14 @@ def short_name(cred: Credential) -> str:
     return cred.name
 
 
+def common_name(name: str) -> str:
+    """"agile methods" inside a sentence, but "React" and "Kubernetes" as they are."""
+    words = name.split()
+    if len(words) > 1 and words[0][1:].islower() and all(w.islower() or not w[:1].isalpha() for w in words[1:]):
+        return name[:1].lower() + name[1:]
+    return name
+
+
 def brief(fact: Fact, limit: int = 120) -> str:
     """A table cell: the fact's `cell`, else its first clause (ending in "…" when cut)."""
     if fact.cell:
@@ -195,8 +203,8 @@ def credential_fact_text(kb: Knowledge, cred: Credential, attribute: str) -> str
     if is_silent(fact):
         return (f"{silent}, and it says nothing on this for {kind.plural} in general either. "
                 f"Check with the issuer.\n{cite(kb, fact)}")
-    return (f"{silent}. It is {kind.with_article}; for {kind.plural} in general the article says: "
-            f"{_lower_first(_sentence(fact.text))} Check with the issuer for the exact details.\n{cite(kb, fact)}")
+    return (f"{silent}. What it says of {kind.plural} in general: {_sentence(fact.text)} "
+            f"Check with the issuer for the exact details.\n{cite(kb, fact)}")
 
 
 def general_text(kb: Knowledge, attribute: str, kinds: Sequence[str]) -> str:
@@ -298,6 +306,8 @@ def unknown_answer(kb: Knowledge, mention: str, attribute: Optional[str] = None,
 
 def topic_answer(kb: Knowledge, topic_id: str, attribute: Optional[str] = None) -> Reply:
     t: Topic = kb.topics[topic_id]
+    if t.concept:
+        return concept_answer(kb, topic_id)
     lines = [_sentence(t.fact.text)]
     facts = [t.fact]
     if attribute:
@@ -310,6 +320,15 @@ def topic_answer(kb: Knowledge, topic_id: str, attribute: Optional[str] = None) 
     buttons = (Button(f"Examples in {kb.fields[t.fields[0]].label}", payload(v.LIST_CREDENTIALS, field=t.fields[0])),
                Button("Do micro-credentials expire?", payload(v.ATTRIBUTE_INTENT["expiry"], kind="micro_credential")))
     return Reply("\n".join(lines), buttons, credential=t.name, topic=v.TOPIC_SUBJECT, more=_more_key("faq", "what_is"))
+
+
+def concept_answer(kb: Knowledge, topic_id: str) -> Reply:
+    """An idea the article explains (just-in-time learning): its explanation, and
+    the FAQ answer it belongs to on request."""
+    t = kb.topics[topic_id]
+    buttons = ((MORE_BUTTON,) + _buttons(kb.faq[t.faq].follow_ups[:2])) if t.faq else other_questions_buttons()
+    return Reply(f"{_sentence(t.fact.text)}\n{cite(kb, t.fact)}", buttons, topic=v.TOPIC_SUBJECT,
+                 more=_more_key("faq", t.faq) if t.faq else None)
 
 
 def topic_kind_answer(kb: Knowledge, topic_id: str) -> Reply:
@@ -401,10 +420,17 @@ def label_name(cred: Credential) -> str:
     return cred.name
 
 
-def _sides(kb: Knowledge, credentials: Sequence[str], kinds: Sequence[str]) -> List[Side]:
+def _sides(kb: Knowledge, credentials: Sequence[str], kinds: Sequence[str],
+           subject: Optional[Topic] = None) -> List[Side]:
     creds = [kb.credentials[c] for c in credentials][:3]
     sides = [Side(label_name(c), dict(c.facts), c) for c in creds]
     kinds = list(dict.fromkeys(kinds))
+    if subject is not None and len(creds) == 1:
+        # "a risk assessment micro-credential vs the PMP": the subject is the micro-credential's scope
+        facts = {a: kb.general[a]["micro_credential"] for a in ATTRIBUTES}
+        cell = f"one specific skill: {common_name(subject.name)}"
+        facts["scope"] = Fact(subject.fact.text, subject.fact.source, cell=cell)
+        return sides + [Side(f"a micro-credential in {common_name(subject.name)}", facts)]
     if len(creds) == 1 and not kinds:
         kinds = ["micro_credential" if creds[0].kind != "micro_credential" else "certificate"]
     if not creds and len(kinds) < 2:
@@ -418,20 +444,21 @@ def _sides(kb: Knowledge, credentials: Sequence[str], kinds: Sequence[str]) -> L
     return sides
 
 
-def _telling_rows(sides: Sequence[Side]) -> List[str]:
-    """The rows that say most: those the article gives for every side, scope first."""
+def _telling_rows(sides: Sequence[Side], prefer: Sequence[str] = ()) -> List[str]:
+    """The rows asked about first, then those the article gives for every side, scope first."""
     def given(attr: str) -> int:
         return sum(1 for s in sides if s.cred is None or s.facts[attr].specific)
-    return sorted(COMPARE_ROWS, key=lambda a: (-given(a), COMPARE_ROWS.index(a)))
+    return sorted(COMPARE_ROWS, key=lambda a: (a not in prefer, -given(a), COMPARE_ROWS.index(a)))
 
 
-def compare(kb: Knowledge, credentials: Sequence[str] = (), kinds: Sequence[str] = (), full: bool = False) -> Reply:
+def compare(kb: Knowledge, credentials: Sequence[str] = (), kinds: Sequence[str] = (), full: bool = False,
+            prefer: Sequence[str] = (), subject: Optional[str] = None) -> Reply:
     """Side by side: credentials, a credential and a kind, or two kinds, one
     line each. The three most telling attributes first (with "Full
     comparison"), all of them on request."""
-    sides = _sides(kb, credentials, kinds)
+    sides = _sides(kb, credentials, kinds, kb.topics.get(subject) if subject else None)
     for n_rows in ([len(COMPARE_ROWS)] if full else range(SHORT_ROWS, 0, -1)):
-        rows = [a for a in COMPARE_ROWS if a in _telling_rows(sides)[:n_rows]]
+        rows = [a for a in COMPARE_ROWS if a in _telling_rows(sides, prefer)[:n_rows]]
         lines = [" vs ".join(s.name for s in sides) + ":"]
         for side in sides:  # each name once, its rows after it
             cells = "; ".join(f"{kb.attributes[a].label}: {_side_cell(kb, side, a, full)}" for a in rows)
@@ -461,7 +488,7 @@ def list_credentials(kb: Knowledge, fields: Sequence[str] = (), kinds: Sequence[
         c for c in kb.credentials.values()
         if (not fields or set(fields) & set(c.fields)) and (not kinds or c.kind in kinds)
     ]
-    subjects = [t for t in kb.topics.values() if fields and set(fields) & set(t.fields)
+    subjects = [t for t in kb.topics.values() if not t.concept and fields and set(fields) & set(t.fields)
                 and (not kinds or "micro_credential" in kinds)]
     where = " and ".join(kb.fields[f].label for f in fields)
     what = " and ".join(kb.kinds[k].plural for k in kinds) if kinds else "credentials"
@@ -469,12 +496,15 @@ def list_credentials(kb: Knowledge, fields: Sequence[str] = (), kinds: Sequence[
         text = f"The article names no {what} in {where}." if where else f"The article names no {what}."
         text += " Ask me for examples in tech, data, marketing or teaching."
         return Reply(text, (Button("Examples by field", payload(v.LIST_CREDENTIALS)),), topic=v.TOPIC_LIST)
-    lines = [f"{what[:1].upper() + what[1:]} the article names" + (f" in {where}:" if where else ":")]
-    for c in creds:
-        lines.append(f"• {c.name} ({kb.kinds[c.kind].label})")
+    if creds:
+        lines = [f"{what[:1].upper() + what[1:]} the article names" + (f" in {where}:" if where else ":")]
+        lines += [f"• {c.name} ({kb.kinds[c.kind].label})" for c in creds]
+    else:
+        lines = [f"The article doesn't name {what} in {where} by title."]
     if subjects:
-        lines.append("It also names subjects to earn micro-credentials in: "
-                     + ", ".join(t.name for t in subjects) + ".")
+        lines.append(("It also names" if creds else "It names") + " subjects to earn micro-credentials in: "
+                     + ", ".join(common_name(t.name) for t in subjects) + ", each a specific skill rather than "
+                     "the whole field.")
     if not fields:
         lines.append("Ask about one field for a shorter list, e.g. \"micro-credentials for marketing\".")
     buttons = tuple(Button(f"About {c.name}", payload(v.ASK_OVERVIEW, credential=c.id)) for c in creds[:4])

@@ -5,7 +5,7 @@ answers as buttons, or ask for a rephrase. Pure functions, tested without Rasa."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from actions.answers import Button, payload
 from actions.knowledge import Knowledge
@@ -77,7 +77,7 @@ def label_for(kb: Knowledge, intent: str, entities: Sequence[Mapping[str, Any]])
         elif m.kinds:
             subject = kb.kinds[m.kinds[0]].with_article
         elif intent == "compare":
-            subject = "a certificate and a micro-credential"
+            return "How a certificate and a micro-credential compare"
         else:
             subject = "a micro-credential" if intent != "ask_kind" else "it"
         return ATTRIBUTE_LABELS[intent].format(x=subject)
@@ -129,3 +129,15 @@ def is_second_something_else(user_intents_newest_first: Sequence[str]) -> bool:
         elif intent != "nlu_fallback":
             return False
     return False
+
+
+def alternative(kb: Knowledge, ranked: Sequence[Tuple[str, float]], entities: Sequence[Mapping[str, Any]],
+                answered: str) -> Optional[Button]:
+    """"Or did you mean …?": the best other candidate as a button, if it is worth offering."""
+    for name, conf in ranked:
+        if name == answered:
+            continue
+        if name in NOT_SUGGESTED or conf < SECOND_FLOOR:
+            return None
+        return Button(f"Or: {label_for(kb, name, entities)}", _payload(kb, name, entities))
+    return None

@@ -145,6 +145,10 @@ class Topic:
     fields: Tuple[str, ...]
     fact: Fact
     case_sensitive_aliases: Tuple[str, ...] = ()
+    # an idea the article explains (just-in-time learning, unbundling) rather than a
+    # subject to earn a micro-credential in; `faq` is the answer it belongs to
+    concept: bool = False
+    faq: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -479,16 +483,24 @@ def _load_credentials(c: _Checker, raw: Any, sources: Mapping[str, Source], fiel
     return credentials
 
 
-def _load_topics(c: _Checker, raw: Any, sources: Mapping[str, Source], fields: Mapping[str, Field]) -> Dict[str, Topic]:
+def _load_topics(c: _Checker, raw: Any, sources: Mapping[str, Source], fields: Mapping[str, Field],
+                 faq: Mapping[str, FaqTopic]) -> Dict[str, Topic]:
     topics: Dict[str, Topic] = {}
     for tid, t in c.mapping(raw, "topics", "topics").items():
         entry = f"topics.{tid}"
         t = c.mapping(t, entry, "(entry)")
-        c.keys(t, entry, ["name", "aliases", "fields", "text", "source"], ["case_sensitive_aliases", "as_of"])
+        c.keys(t, entry, ["name", "aliases", "text", "source"],
+               ["fields", "case_sensitive_aliases", "as_of", "concept", "faq"])
         aliases, cs = _aliases(c, t, entry)
         fact = _fact(c, sources, {k: t[k] for k in ("text", "source", "as_of") if k in t}, entry, "text")
-        topics[tid] = Topic(tid, c.text(t["name"], entry, "name"), aliases,
-                            _ids_in(c, t["fields"], entry, "fields", fields, "field"), fact, cs)
+        concept = _flag(c, t, "concept", entry)
+        if not concept and "fields" not in t:
+            raise c.fail(entry, "fields", "is missing (a subject belongs to at least one field)")
+        topic_fields = _ids_in(c, t["fields"], entry, "fields", fields, "field") if "fields" in t else ()
+        faq_id = c.text(t["faq"], entry, "faq") if "faq" in t else None
+        if faq_id is not None and faq_id not in faq:
+            raise c.fail(entry, "faq", f"unknown FAQ topic '{faq_id}'")
+        topics[tid] = Topic(tid, c.text(t["name"], entry, "name"), aliases, topic_fields, fact, cs, concept, faq_id)
     return topics
 
 
@@ -574,7 +586,7 @@ def load_knowledge(path: Union[str, Path, None] = None) -> Knowledge:
     fields = _load_fields(c, raw["fields"], sources)
     faq = _load_faq(c, raw["faq"], sources)
     credentials = _load_credentials(c, raw["credentials"], sources, fields, general)
-    topics = _load_topics(c, raw["topics"], sources, fields)
+    topics = _load_topics(c, raw["topics"], sources, fields, faq)
     passages = _load_passages(c, raw["passages"], sources)
     index, exact = _build_indexes(c, kinds, fields, credentials, topics)
     unknown_names = _load_unknown_names(c, raw["unknown_names"], index, exact)

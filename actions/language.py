@@ -12,8 +12,10 @@ message is flagged only when it is clearly not English:
 - Latin script: at least ``MIN_WORDS`` words of two or more letters after
   acronyms (PMP, CPA), numbers, links and addresses are dropped, not one common
   English function word (``ENGLISH_MARKERS``), and Lingua's best language is
-  not English, has confidence ``MIN_CONFIDENCE`` or more, and leads English by
-  ``MIN_LEAD_OVER_ENGLISH`` or more.
+  not English, has confidence ``MIN_CONFIDENCE`` or more, leads English by
+  ``MIN_LEAD_OVER_ENGLISH`` or more, and (below ``SURE_WITHOUT_COMMON_WORDS``)
+  the message has a common word of one of the languages (``FUNCTION_WORDS``)
+  or a letter English doesn't use.
 
 So greetings ("hola", "hi"), credential names ("Kubernetes", "React"), emoji,
 button payloads ("/greet") and short or misspelt English are never flagged.
@@ -72,6 +74,9 @@ MIN_CONFIDENCE = 0.30
 # ... and must lead English by this much (English examples at 0.30 or more:
 # lead at most 0.05, "do certifications expire"; other languages: 0.19 or more).
 MIN_LEAD_OVER_ENGLISH = 0.15
+# ... and below this confidence it needs a common word of another language or a
+# letter English doesn't use: "is Coursera a reputable organisation" is French 0.66.
+SURE_WITHOUT_COMMON_WORDS = 0.80
 # Other scripts: at least this many letters ("好" alone is not enough).
 MIN_SCRIPT_LETTERS = 2
 # Only the start of a long message is looked at (time grows with length).
@@ -87,6 +92,39 @@ ENGLISH_MARKERS = frozenset("""
     you your it its this that these those there have get not any much many
     im ive if they their them just need want
 """.split())
+
+# Latin script: below SURE_WITHOUT_COMMON_WORDS a message Lingua gives to another
+# language is flagged only if it also has a common word of one of these
+# languages (two letters or more) or a letter English doesn't use, so an English
+# question with foreign-looking words ("is CompTIA a reputable organisation",
+# French 0.55) stays English.
+FUNCTION_WORDS: Dict[str, frozenset] = {code: frozenset(words.split()) for code, words in {
+    "es": "el la los las de del que qué es son una un por para con se cómo como cuál cuáles cuánto cuánta "
+          "dónde cuando cuándo hay mi mis tu su sus lo al más pero muy sí también sobre puedo puede "
+          "tiene tienen están está esta este estos ser sin vale caducan",
+    "fr": "le la les des du une un est sont que qui quoi pour avec dans sur ce cette ces mon ma mes "
+          "ton ta tes son sa ses je tu il elle nous vous ils elles pas ne plus mais ou où comment "
+          "combien pourquoi quel quelle quels quelles est-ce au aux faut peut",
+    "de": "der die das den dem des ein eine einen einem ist sind und oder nicht für mit von zu bei "
+          "wie was wer wo warum welche welcher welches ich du er sie es wir ihr mein meine kann "
+          "können auf auch noch sich haben hat gibt lohnt sich",
+    "pt": "o os as de do da dos das que é são um uma uns umas por para com se como qual quais "
+          "quanto quanta onde quando há meu minha seu sua não mais mas também sobre posso pode "
+          "tem têm está estão ser sem vale",
+    "it": "il lo la gli le di del della dei delle che è sono uno una un per con se come quale "
+          "quali quanto dove quando ci mio mia suo sua non più ma anche sono posso può ha hanno "
+          "vale sul nella",
+    "nl": "de het een en of niet voor met van te bij hoe wat wie waar waarom welke ik jij je hij "
+          "zij wij mijn kan kunnen op ook nog zich heeft hebben er zijn is dat deze",
+    "pl": "jest są nie to na do od po za jak co kto gdzie dlaczego który która które czy się mi "
+          "mój moja może mogę ile dla oraz ale też",
+    "tr": "bir ve ile için mi mı mu mü ne nasıl neden nerede kim hangi bu şu ben sen benim değil "
+          "var yok mı ama daha çok gibi olarak olan",
+    "id": "apa yang dan atau di ke dari untuk dengan ini itu saya kamu anda tidak bisa ada "
+          "bagaimana berapa mengapa kenapa siapa mana apakah juga sudah akan",
+    "vi": "là và của có không cho với một những các này đó tôi bạn được như thế nào tại sao "
+          "bao nhiêu ai đâu gì",
+}.items()}
 
 _TOKEN = re.compile(r"\S+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -181,6 +219,17 @@ def _judge_other_script(cleaned: str, scripts: "Counter[str]", letters: int) -> 
     return Verdict(code, f"{script} script", confidence)
 
 
+# Words of those lists that are also everyday English don't count.
+_ALSO_ENGLISH = frozenset("is in on an as at by me my we he be no so or to do up us am go die son con come "
+                          "more per ha ne ten she of was ai ale ben kim ton sin co op ma mas ada ama".split())
+_ALL_FUNCTION_WORDS = frozenset().union(*FUNCTION_WORDS.values()) - _ALSO_ENGLISH - ENGLISH_MARKERS
+
+
+def _looks_foreign(words: List[str]) -> bool:
+    """A common word of one of the other languages, or a letter English doesn't use (é, ä, ł, ç ...)."""
+    return any(w in _ALL_FUNCTION_WORDS or not w.isascii() for w in words)
+
+
 def _judge_latin(cleaned: str) -> Verdict:
     words = [w.lower().replace("’", "'") for w in _WORD.findall(cleaned)]
     long_words = [w for w in words if len(w) >= 2]
@@ -196,4 +245,7 @@ def _judge_latin(cleaned: str) -> Verdict:
         return Verdict(None, f"{code} only {confidence:.2f} (< {MIN_CONFIDENCE})", confidence)
     if confidence - english < MIN_LEAD_OVER_ENGLISH:
         return Verdict(None, f"{code} {confidence:.2f} too close to English {english:.2f}", confidence)
+    if confidence < SURE_WITHOUT_COMMON_WORDS and not _looks_foreign(long_words):
+        return Verdict(None, f"{code} {confidence:.2f} but no common word or letter of another language",
+                       confidence)
     return Verdict(code, f"{code} {confidence:.2f}, English {english:.2f}", confidence)

@@ -55,6 +55,8 @@ def resolve(kb: Knowledge, label: Optional[str], value: Any) -> Optional[str]:
         return hit[1]
     if key.startswith("the "):
         return resolve(kb, label, key[4:])
+    if key.endswith("s") and value.strip()[:-1].isupper():  # "CPAs", "PMPs"
+        return resolve(kb, label, value.strip()[:-1])
     candidates = [k for k, (lab, _) in kb.alias_index.items() if label is None or lab == label]
     close = difflib.get_close_matches(key, candidates, n=1, cutoff=FUZZY_CUTOFF)
     return kb.alias_index[close[0]][1] if close else None

@@ -48,8 +48,10 @@ def typo_variants(word: str) -> Set[str]:
 
 
 def spelling_variants(alias: str) -> Set[str]:
-    """Hyphen and space variants of an alias."""
+    """Hyphen and space variants of an alias, and the plural of an acronym ("CPAs")."""
     forms = {alias, alias.replace("-", " "), alias.replace("-", "")}
+    if alias.isupper() and alias.isalpha() and len(alias) <= 5:
+        forms |= {alias + "s", alias + "'s", alias + "’s"}
     return {" ".join(f.split()) for f in forms if f.strip()}
 
 

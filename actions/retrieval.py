@@ -23,7 +23,7 @@ from actions.knowledge import Knowledge, Passage
 
 # Chosen from the curve of in-scope long-tail questions against out-of-scope
 # ones (evaluation/run.py writes it to docs/EVALUATION.md).
-SIMILARITY_THRESHOLD = 0.22
+SIMILARITY_THRESHOLD = 0.35
 # a second passage of the same section is added when it is nearly as close
 SECOND_RATIO = 0.8
 # words that say nothing about what is asked (every passage is about micro-credentials)

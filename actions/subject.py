@@ -33,8 +33,8 @@ class Subject:
 _BUTTON = re.compile(r"^\s*/\w")
 # "how will employers react": the verb, not the framework
 _VERB_BEFORE_REACT = frozenset(
-    "will would do does did they people employers recruiters companies managers to should might may can could "
-    "i we you must how others".split()
+    "will would they people employers recruiters companies managers hiring to should might may could "
+    "i we you must others".split()
 )
 
 

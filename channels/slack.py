@@ -8,11 +8,23 @@ credentials.yml names ``channels.slack.SlackInput`` with no secrets. On top of
   token and signing secret the channel still loads and its webhook answers 503;
 - SLACK_API_BASE_URL: every Slack Web API call goes to that base URL, which
   must be https (the calls carry the bot token) unless it is on loopback;
+- threads: in a channel the bot answers a mention (``app_mention``) in a
+  thread under that message, and every reply in a thread it takes part in,
+  without a new mention; one conversation per thread
+  (``slack:<team>:<channel>:<thread_ts>``, see :func:`conversation_id`). In a
+  direct message it answers in the conversation, one per user
+  (``slack:<team>:<user>``). Threads are known in memory and, after a restart,
+  from the tracker store;
+- Slack is acknowledged at once and answered in the background, so a slow
+  answer still meets Slack's 3-second window;
 - a retry of an event already accepted (same ``event_id``, any
   X-Slack-Retry-Reason) is acknowledged with 200 and not processed again; so is
-  the second event Slack sends for one message (``app_mention`` + ``message``),
-  and a button click seen before (same ``trigger_id`` or action timestamp: a
-  replayed signed request within Slack's 5-minute window);
+  the second event Slack sends for one message (``app_mention`` + ``message``);
+- buttons answer where they are (in their thread); a message's buttons answer
+  one click only (a second click is acknowledged, not processed), and the
+  message is updated to show the choice instead of its buttons (chat.update);
+  a click seen before (same ``trigger_id`` or action timestamp: a replayed
+  signed request within Slack's 5-minute window) is acknowledged only, too;
 - malformed input gets a 4xx with a JSON ``error``, never a 500;
   ``application/json; charset=utf-8`` is accepted like ``application/json``;
 - replies are posted without the legacy ``as_user`` argument, which Slack
@@ -21,8 +33,8 @@ credentials.yml names ``channels.slack.SlackInput`` with no secrets. On top of
   an empty message (e.g. only a mention of the bot) or one over
   MAX_MESSAGE_CHARS gets the channel's own reply without running NLU;
 - a failed or slow custom action gets an apology posted (channels/guard.py);
-- conversations are stored as ``slack:<team>:<Rasa's id>`` (channels/ids.py),
-  so a Slack user's conversation cannot be continued or read through REST or
+- every conversation id starts with ``slack:<team>:`` (channels/ids.py), so a
+  Slack user's conversation cannot be continued or read through REST or
   socket.io, whose ids live in namespaces of their own.
 
 Rasa's own checks are kept: the HMAC-SHA256 signature over
@@ -69,6 +81,7 @@ __all__ = ["SeenEvents", "SlackBot", "SlackInput", "slack_status", "SLACK_WEBHOO
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_AGE_S = 5 * 60  # Slack's replay window; Rasa checks the same
+THREAD_MEMORY_S = 7 * 24 * 3600  # a thread known in memory; older ones are found in the tracker store
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -215,24 +228,57 @@ def _user_ids(body: Dict[str, Any]) -> List[str]:
     return []
 
 
-def event_metadata(body: Dict[str, Any]) -> Dict[str, Any]:
-    """Rasa's metadata for a JSON event: reply channel, thread, bot user ids."""
+def is_direct(channel: Optional[str], channel_type: Optional[str] = None) -> bool:
+    """A direct message (IM) with the bot, rather than a channel or group."""
+    return channel_type == "im" or (channel or "").startswith("D")
+
+
+def conversation_id(team: str, user: str, channel: Optional[str] = None, thread: Optional[str] = None) -> str:
+    """The Rasa conversation (sender id) of a Slack message: one per thread in a
+    channel (``slack:<team>:<channel>:<thread_ts>``), one per user in a direct
+    message (``slack:<team>:<user>``). Every id the Slack channel uses is made here,
+    in Slack's own namespace (channels/ids.py); a missing team reads ``-``."""
+    team = team if isinstance(team, str) and team else "-"
+    if channel and thread:
+        return ids.conversation_id(ids.SLACK, team, channel, thread)
+    return ids.conversation_id(ids.SLACK, team, user)
+
+
+def event_metadata(body: Dict[str, Any], use_threads: bool = False) -> Dict[str, Any]:
+    """Rasa's metadata for a JSON event: reply channel, the thread the answer
+    goes to (in a channel always the message's thread; in a direct message
+    only if the message was in a thread, or with ``use_threads``), bot user ids."""
     event = body.get("event") or {}
+    channel = event.get("channel")
+    direct = is_direct(channel, event.get("channel_type"))
+    thread = event.get("thread_ts") or (event.get("ts") if use_threads or not direct else None)
     return {
-        "out_channel": event.get("channel"),
-        "thread_id": event.get("thread_ts", event.get("ts")),
+        "out_channel": channel,
+        "thread_id": thread,
+        "direct": direct,
+        "team": body.get("team_id") or event.get("team") or "",
         "users": _user_ids(body),
     }
 
 
-def interactive_metadata(payload: Dict[str, Any]) -> Dict[str, Any]:
-    """Rasa's metadata for an interactive (button) payload."""
+def interactive_metadata(payload: Dict[str, Any], use_threads: bool = False) -> Dict[str, Any]:
+    """Rasa's metadata for an interactive (button) payload: the answer goes
+    where the clicked message is (its thread in a channel)."""
     message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
+    container = payload.get("container") if isinstance(payload.get("container"), dict) else {}
     channel = payload.get("channel") if isinstance(payload.get("channel"), dict) else {}
     user = payload.get("user") if isinstance(payload.get("user"), dict) else {}
+    team = payload.get("team") if isinstance(payload.get("team"), dict) else {}
+    channel_id = channel.get("id") or container.get("channel_id")
+    direct = is_direct(channel_id, "im" if channel.get("name") == "directmessage" else None)
+    ts = message.get("ts") or container.get("message_ts")
+    thread = message.get("thread_ts") or container.get("thread_ts") or (ts if use_threads or not direct else None)
     return {
-        "out_channel": channel.get("id"),
-        "thread_id": message.get("thread_ts", message.get("ts")),
+        "out_channel": channel_id,
+        "thread_id": thread,
+        "message_ts": ts,
+        "direct": direct,
+        "team": team.get("id") or user.get("team_id") or "",
         "users": [user["id"]] if isinstance(user.get("id"), str) else [],
     }
 
@@ -322,6 +368,9 @@ class SlackInput(rasa_slack.SlackInput):
         self.api_base_url = api_base_url or None
         self.max_chars = max_chars or _max_chars(None)
         self.seen_events = seen_events if seen_events is not None else SeenEvents()
+        # channel threads the bot takes part in (it was mentioned there), so that
+        # replies in them need no new mention; on a miss the tracker store is asked
+        self.threads = SeenEvents(max_size=50_000, ttl=THREAD_MEMORY_S)
         super().__init__(
             slack_token,
             slack_channel,
@@ -361,9 +410,9 @@ class SlackInput(rasa_slack.SlackInput):
         try:
             media_type = _media_type(request)
             if media_type == "application/json":
-                return event_metadata(parse_json_body(request.body))
+                return event_metadata(parse_json_body(request.body), bool(self.use_threads))
             if media_type == "application/x-www-form-urlencoded":
-                return interactive_metadata(parse_form_payload(request.body))
+                return interactive_metadata(parse_form_payload(request.body), bool(self.use_threads))
         except BadSlackRequest:
             pass
         return {}
@@ -414,22 +463,33 @@ class SlackInput(rasa_slack.SlackInput):
         sender_id: Optional[Text],
         metadata: Optional[Dict],
     ) -> Any:
-        """Rasa's, after the checks every channel makes (channels/text.py): the
-        text is cleaned; an empty message (e.g. only a mention of the bot) or one
-        over MAX_MESSAGE_CHARS is answered by the channel without running NLU."""
+        """Acknowledge Slack at once and answer in the background (Slack wants
+        its 200 within 3 seconds, whatever the answer takes), in the thread the
+        metadata names. The text is checked like every channel's
+        (channels/text.py): an empty message (e.g. only a mention of the bot) or
+        one over MAX_MESSAGE_CHARS is answered by the channel without NLU."""
+        retry_reason = request.headers.get(self.retry_reason_header)
+        if request.headers.get(self.retry_num_header) and retry_reason in self.errors_ignore_retry:
+            # a retry of an event not seen (e.g. after a restart): dropped, as Rasa does
+            logger.warning(f"Slack retry ({retry_reason}) of an event not seen: acknowledged, not processed")
+            return response.text("", status=HTTPStatus.CREATED, headers={"X-Slack-No-Retry": "1"})
+        metadata = metadata or {}
+        out = self.get_output_channel(metadata.get("out_channel"), metadata.get("thread_id"))
         screened = screen(text, self.max_chars)
         if screened.reply is None:
-            return await super().process_message(request, on_new_message, screened.text, sender_id, metadata)
-        logger.info(f"Slack: {screened.reason} message from {sender_id!r} answered by the channel")
-        metadata = metadata or {}
-        out = self.get_output_channel(metadata.get("out_channel"),
-                                      metadata.get("thread_id") if self.use_threads else None)
-        send = (out.send_text_with_buttons(sender_id, screened.reply, screened.buttons) if screened.buttons
-                else out.send_text_message(sender_id, screened.reply))
-        task: asyncio.Task = asyncio.create_task(send)  # answer Slack at once, like Rasa
+            work = on_new_message(UserMessage(screened.text, out, sender_id, input_channel=self.name(),
+                                              metadata=metadata))
+        else:
+            logger.info(f"Slack: {screened.reason} message from {sender_id!r} answered by the channel")
+            work = (out.send_text_with_buttons(sender_id, screened.reply, screened.buttons) if screened.buttons
+                    else out.send_text_message(sender_id, screened.reply))
+        self._in_background(work)
+        return response.text("")
+
+    def _in_background(self, work: Awaitable[Any]) -> None:
+        task: asyncio.Task = asyncio.ensure_future(work)  # kept until done (asyncio holds weak references)
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
-        return response.text("")
 
     def _authentication_problem(self, request: Request) -> Optional[str]:
         """Why the request is not authentic, or None. The decision is Rasa's
@@ -445,32 +505,13 @@ class SlackInput(rasa_slack.SlackInput):
             return "X-Slack-Request-Timestamp is more than 5 minutes from now (possible replay)"
         return "the request is not signed with a valid X-Slack-Signature"
 
-    @staticmethod
-    def _in_namespace(team: Any, conversation: Optional[Text]) -> str:
-        """Rasa's conversation id (by ``conversation_granularity``) in Slack's
-        own namespace, per workspace: ``slack:<team>:<id>``."""
-        return ids.conversation_id(ids.SLACK, team if isinstance(team, str) and team else "-", conversation or "")
-
-    def _seen_before(self, keys: List[str]) -> bool:
-        """Remember every key; True if any was seen before."""
-        return any([self.seen_events.check_and_add(k) for k in keys])
-
-    def _is_duplicate(self, request: Request, body: Dict[str, Any]) -> bool:
-        """Remember this event (and the message it carries); True if seen before."""
-        keys: List[str] = []
-        event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id:
-            keys.append(f"event:{event_id}")
-        event = body.get("event") or {}
-        if self._is_user_message(body) and event.get("channel") and event.get("ts"):
-            # one user message can arrive as two events (message.* and app_mention)
-            keys.append(f"message:{event['channel']}:{event['ts']}")
-        if not self._seen_before(keys):
+    def _is_duplicate(self, request: Request, key: str, what: str) -> bool:
+        """Remember ``key``; True (and logged) if it was seen before."""
+        if not self.seen_events.check_and_add(key):
             return False
         retry = request.headers.get(self.retry_num_header)
-        how = (f"retry #{retry} ({request.headers.get(self.retry_reason_header)}) of an event"
-               if retry else "a second event for a message")
-        logger.info(f"Slack event {event_id}: {how} already accepted; acknowledged, not processed")
+        how = f"retry #{retry} ({request.headers.get(self.retry_reason_header)}) of" if retry else "a second"
+        logger.info(f"Slack: {how} {what} already accepted; acknowledged, not processed")
         return True
 
     def _is_duplicate_click(self, payload: Dict[str, Any], user_id: str, action: Dict[str, Any]) -> bool:
@@ -479,10 +520,29 @@ class SlackInput(rasa_slack.SlackInput):
         keys = [f"click:{payload['trigger_id']}"] if isinstance(payload.get("trigger_id"), str) else []
         if isinstance(action.get("action_ts"), str):
             keys.append(f"click:{user_id}:{action.get('action_id')}:{action['action_ts']}")
-        if not self._seen_before(keys):
+        if not any([self.seen_events.check_and_add(k) for k in keys]):
             return False
         logger.info(f"Slack click by {user_id}: already accepted; acknowledged, not processed")
         return True
+
+    def _mentions_bot(self, event: Dict[str, Any], metadata: Dict[str, Any]) -> bool:
+        text = event.get("text") or ""
+        return event.get("type") == "app_mention" or any(f"<@{u}>" in text for u in metadata["users"])
+
+    async def _in_known_thread(self, request: Request, conversation: str) -> bool:
+        """Whether the bot takes part in this channel thread (it was mentioned in it)."""
+        if conversation in self.threads:
+            return True
+        agent = getattr(request.app.ctx, "agent", None)
+        store = getattr(agent, "tracker_store", None)
+        try:
+            known = bool(store is not None and await store.exists(conversation))
+        except Exception:  # the store unreachable: treat the thread as unknown
+            logger.exception(f"Slack: could not look up conversation {conversation!r}")
+            return False
+        if known:
+            self.threads.check_and_add(conversation)
+        return known
 
     async def _handle_event(
         self,
@@ -496,27 +556,39 @@ class SlackInput(rasa_slack.SlackInput):
                 raise BadSlackRequest("url_verification without a 'challenge' string")
             return response.json({"challenge": challenge})
 
-        if self._is_duplicate(request, body):
+        event_id = body.get("event_id")
+        if isinstance(event_id, str) and event_id and self._is_duplicate(request, f"event:{event_id}",
+                                                                         f"event {event_id}"):
             return response.text("", status=HTTPStatus.OK, headers={"X-Slack-No-Retry": "1"})
 
         if not self._is_user_message(body):
             logger.debug("Slack event that is not a user message: skipped")
             return response.text("Bot message delivered.")
 
-        metadata = event_metadata(body)
-        if not self._is_supported_channel(body, metadata):
-            logger.warning(f"Slack message on unsupported channel {metadata['out_channel']}: skipped")
-            return response.text("channel not supported.")
-
         event = body["event"]
-        conversation_id = self._in_namespace(body.get("team_id") or event.get("team"), self._get_conversation_id(
-            event.get("user", ""), metadata["out_channel"], metadata["thread_id"]
-        ))
+        metadata = event_metadata(body, bool(self.use_threads))
+        channel = metadata["out_channel"]
+        if metadata["direct"]:
+            conversation = conversation_id(metadata["team"], event.get("user", ""))
+        else:
+            # in a channel: one conversation per thread; a mention (or SLACK_CHANNEL)
+            # starts one, and replies in a thread the bot is in continue it
+            conversation = conversation_id(metadata["team"], event.get("user", ""), channel, metadata["thread_id"])
+            if not (self._mentions_bot(event, metadata) or (self.slack_channel and channel == self.slack_channel)
+                    or (event.get("thread_ts") and await self._in_known_thread(request, conversation))):
+                logger.debug(f"Slack message in {channel} that is not for the bot: skipped")
+                return response.text("channel not supported.")
+            self.threads.check_and_add(conversation)
+
+        # one user message can arrive as two events (message.* and app_mention)
+        if event.get("ts") and self._is_duplicate(request, f"message:{channel}:{event['ts']}",
+                                                  f"event for message {event['ts']}"):
+            return response.text("", status=HTTPStatus.OK, headers={"X-Slack-No-Retry": "1"})
         return await self.process_message(
             request,
             on_new_message,
             text=self._sanitize_user_message(event["text"], metadata["users"]),
-            sender_id=conversation_id,
+            sender_id=conversation,
             metadata=metadata,
         )
 
@@ -542,10 +614,37 @@ class SlackInput(rasa_slack.SlackInput):
                 return response.text("User clicked link button")  # link buttons carry no value
             raise BadSlackRequest(f"the '{action.get('type')}' action carries no value")
         if self._is_duplicate_click(payload, user["id"], action):
-            return response.text("", status=HTTPStatus.OK)
-        metadata = interactive_metadata(payload)
-        team = payload.get("team") if isinstance(payload.get("team"), dict) else {}
-        conversation_id = self._in_namespace(team.get("id") or user.get("team_id"), self._get_conversation_id(
-            user["id"], metadata["out_channel"], metadata["thread_id"]
-        ))
-        return await self.process_message(request, on_new_message, text, conversation_id, metadata)
+            return response.text("")
+        metadata = interactive_metadata(payload, bool(self.use_threads))
+        channel = metadata["out_channel"]
+        # one answer per message of buttons: a second click (or a double click) is acknowledged only
+        if metadata["message_ts"] and self._is_duplicate(
+                request, f"click:{channel}:{metadata['message_ts']}", f"click on message {metadata['message_ts']}"):
+            return response.text("")
+        if metadata["direct"]:
+            conversation = conversation_id(metadata["team"], user["id"])
+        else:
+            conversation = conversation_id(metadata["team"], user["id"], channel, metadata["thread_id"])
+            self.threads.check_and_add(conversation)
+        if action.get("type") == "button" and metadata["message_ts"]:
+            self._in_background(self._mark_chosen(payload, action, channel, metadata["message_ts"]))
+        return await self.process_message(request, on_new_message, text, conversation, metadata)
+
+    async def _mark_chosen(self, payload: Dict[str, Any], action: Dict[str, Any], channel: str, ts: str) -> None:
+        """Replace the clicked message's buttons with the choice, so it shows and
+        cannot be clicked again (chat.update)."""
+        message = payload.get("message") if isinstance(payload.get("message"), dict) else {}
+        blocks = message.get("blocks")
+        if not isinstance(blocks, list):
+            return
+        label = action.get("text") if isinstance(action.get("text"), dict) else {}
+        title = label.get("text") or action.get("value") or "?"
+        kept = [b for b in blocks if isinstance(b, dict) and b.get("type") != "actions"]
+        kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"✓ You chose *{title}*"}]})
+        client = web_client(self.slack_token, self.proxy, self.api_base_url)
+        try:
+            await client.chat_update(channel=channel, ts=ts, text=message.get("text") or title, blocks=kept)
+        except SlackApiError as exc:
+            logger.warning(f"Slack refused chat.update of {channel}/{ts}: {exc.response.get('error')}")
+        except (aiohttp.ClientError, OSError) as exc:
+            logger.warning(f"Could not reach the Slack Web API at {client.base_url}: {exc!r}")

@@ -9,7 +9,7 @@ Modules:
   net       ports, waiting for a server to answer, one REST message
   process   Stack: the action server, the Rasa server and the web page server as child processes
   web       the web chat page's static server
-  widget    fetches the web chat widget (`make web`)
+  widget    fetches socket.io's browser client for the web chat (`make web`)
   tools     where the cluster's programs are (PostgreSQL, Redis, nginx)
   postgres  a throwaway PostgreSQL server (the cluster's tracker store)
   nginx     the cluster's nginx configuration

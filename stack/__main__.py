@@ -1,7 +1,7 @@
 """Start the action server and the Rasa server the way `make run` does.
 
     python -m stack run     # serve until Ctrl-C (make run)
-    python -m stack shell   # action server + `rasa shell` in this terminal (make shell)
+    python -m stack shell   # both servers, quietly, and a conversation in this terminal (make shell)
     python -m stack web     # only the web chat page's static server
 
 Ports and files come from the environment: RASA_PORT (5005), ACTION_PORT
@@ -27,10 +27,10 @@ import sys
 from typing import List, Optional
 
 from channels.slack_settings import slack_status  # does not import Rasa
-from stack import web
-from stack.env import ROOT, base_env
+from stack import shell, web
+from stack.env import base_env
 from stack.net import Stopping
-from stack.process import LOOPBACK_ORIGINS, api_args, say, stack_from_env, stop_on_signals, stopping, supervise
+from stack.process import LOOPBACK_ORIGINS, api_args, say, stack_from_env, stop_on_signals, supervise
 
 PARTS = ["web", "actions", "rasa"]
 
@@ -92,18 +92,14 @@ def cmd_shell() -> int:
     if refuse_busy_ports(stack.busy_ports(["actions", "rasa"])):
         return 1
     try:
-        stack.log_dir = ROOT / "var" / "log"
-        stack.start_actions()
-        shell = stack.spawn_shell()
-        while shell.poll() is None and not stopping(0.2):
-            pass
-        return shell.returncode or 0
-    except Stopping:
-        return 0
+        return shell.run(stack)
     except (RuntimeError, TimeoutError) as exc:
-        say(f"error: {exc} (see var/log/actions.log)", err=True)
+        say(f"error: {exc} (see var/log/rasa.log and var/log/actions.log)", err=True)
         return 1
+    except (Stopping, KeyboardInterrupt, EOFError, OSError):  # OSError: the terminal is gone
+        return 0
     finally:
+        stop_on_signals()  # a second Ctrl-C or SIGTERM does not interrupt the stop
         stack.stop()
 
 

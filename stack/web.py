@@ -2,7 +2,9 @@
 starts it through Stack.start_web). See docs/WEBCHAT.md.
 
 GET/HEAD only; the files of web/ and build/web/ by name (flat, no directories,
-so no path in a request can reach anything else) and a generated /config.js.
+so no path in a request can reach anything else), a generated /config.js, and
+docs/RELIABILITY.md (as plain text: the page links to its statement of what is
+stored).
 Settings from the environment: WEB_PORT (8080), HOST (127.0.0.1),
 RASA_PORT (5005) and RASA_SOCKET_URL (the Rasa URL the page connects to;
 default http://<the page's host>:RASA_PORT); WEB_LOG=1 logs every request.
@@ -31,7 +33,9 @@ from stack.env import ROOT, int_env
 from stack.process import DEFAULT_HOST, interrupt_on_signals
 
 WEB_DIR = ROOT / "web"                  # the chat page (index.html, chat.js, chat.css)
-WEB_BUILD_DIR = ROOT / "build" / "web"  # the widget bundle (python -m stack.widget)
+WEB_BUILD_DIR = ROOT / "build" / "web"  # socket.io's client (python -m stack.widget)
+# documents the page links to, by URL name
+WEB_DOCS = {"RELIABILITY.md": ROOT / "docs" / "RELIABILITY.md"}
 READ_TIMEOUT_S = 5.0  # a request head (GET, HEAD) comes in one packet; browsers send it at once
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -49,6 +53,7 @@ def web_files() -> Dict[str, Path]:
     for folder in (WEB_BUILD_DIR, WEB_DIR):  # the page's own files win
         if folder.is_dir():
             files.update({f.name: f for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")})
+    files.update({name: path for name, path in WEB_DOCS.items() if path.is_file()})
     return files
 
 
@@ -110,13 +115,14 @@ class WebChatHandler(BaseHTTPRequestHandler):
             ctype = "text/javascript; charset=utf-8"
         elif "/" not in name and name in self.files:
             body = self.files[name].read_bytes()
-            ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            ctype = ("text/plain" if name.endswith(".md") else
+                     mimetypes.guess_type(name)[0] or "application/octet-stream")
             if ctype.startswith("text/") or ctype.endswith("javascript"):
                 ctype += "; charset=utf-8"
             if name.endswith(".html"):
                 # Nothing but this server and Rasa: no CDN, no font service, no inline script.
                 headers["Content-Security-Policy"] = (
-                    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                    "default-src 'self'; script-src 'self'; style-src 'self'; "
                     "img-src 'self' data:; font-src 'self' data:; "
                     f"connect-src 'self' {' '.join(self._rasa_origins())}; "
                     "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
@@ -145,7 +151,7 @@ class WebChatHandler(BaseHTTPRequestHandler):
 def serve() -> int:
     """Serve the chat page until SIGTERM/Ctrl-C (started by Stack.start_web)."""
     files = web_files()
-    missing = [n for n in ("index.html", "rasa-webchat.js") if n not in files]
+    missing = [n for n in ("index.html", "chat.js", "socket.io.min.js") if n not in files]
     if missing:
         print(f"error: {', '.join(missing)} missing: build the page with `make web` "
               "(python -m stack.widget)", file=sys.stderr)

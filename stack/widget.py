@@ -1,17 +1,18 @@
-"""Build the web chat's vendor file: the rasa-webchat widget bundle, served locally.
+"""Build the web chat's one vendor file: socket.io's browser client, served locally.
 
     python -m stack.widget [--force]     # (make web; make run and make test do it)
 
-1. `npm pack rasa-webchat@1.0.1` fetches only the package's tarball from the npm
-   registry (no dependency tree: `lib/index.js` is a self-contained bundle of
-   React, socket.io-client 3 and the widget).
+The chat page (web/index.html, web/chat.js, web/chat.css) is the project's own;
+it needs only socket.io's client to talk to Rasa's socket.io channel.
+
+1. `npm pack socket.io-client@4.8.1` fetches only the package's tarball from the
+   npm registry (no dependency tree: `dist/socket.io.min.js` is a self-contained
+   bundle of the client and engine.io's client, 46 KB).
 2. The tarball's sha512 must equal the registry's published integrity, pinned
    below, so a changed or tampered tarball stops the build.
-3. `package/lib/index.js` is written to build/web/rasa-webchat.js with its CSS
-   `@import url(https://fonts.googleapis.com/...)` removed, so the page asks
-   nothing of a font service (the CSS falls back to `sans-serif`); the build
-   fails if any such import is left. The package's LICENSE (Apache-2.0) is
-   copied beside it.
+3. `package/dist/socket.io.min.js` is written to build/web/socket.io.min.js; the
+   build fails if it refers to anything the browser would fetch from outside
+   at load time. The package's LICENSE (MIT) is copied beside it.
 
 Nothing else is fetched, at build time or at run time. Re-running with the
 output present does nothing unless --force is given.
@@ -33,18 +34,17 @@ from stack.env import ROOT
 OUT_DIR = ROOT / "build" / "web"
 PACK_DIR = ROOT / "build" / "npm"
 
-PACKAGE = "rasa-webchat"
-VERSION = "1.0.1"
-# `npm view rasa-webchat@1.0.1 dist.integrity`
-INTEGRITY = "sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w=="
+PACKAGE = "socket.io-client"
+VERSION = "4.8.1"
+# `npm view socket.io-client@4.8.1 dist.integrity`
+INTEGRITY = "sha512-hJVXfu3E28NmzGk8o1sHhN3om52tRvwYeidbj7xKy2eIIse5IoKX3USlS6Tqt3BHAtflLIkCQBkzVrEEfWUyYQ=="
 
-BUNDLE = OUT_DIR / "rasa-webchat.js"
-LICENSE = OUT_DIR / "rasa-webchat.LICENSE.txt"
+BUNDLE = OUT_DIR / "socket.io.min.js"
+LICENSE = OUT_DIR / "socket.io.LICENSE.txt"
+SOURCE = "package/dist/socket.io.min.js"
 
-# The exact CSS rule webpack's css-loader inlined 11 times into the bundle.
-FONT_IMPORT = "@import url(https://fonts.googleapis.com/css?family=Inter:400,500,700&display=swap);"
 # Anything that would make the browser fetch from outside at load time.
-FORBIDDEN = ("fonts.googleapis.com", "fonts.gstatic.com", "@import url(http")
+FORBIDDEN = ("fonts.googleapis.com", "fonts.gstatic.com", "@import url(http", "cdn.")
 
 
 def fail(message: str) -> "None":
@@ -61,7 +61,7 @@ def fetch_tarball() -> bytes:
     if not tarball.exists():
         npm = shutil.which("npm")
         if npm is None:
-            fail("npm is not installed (it fetches the widget from the npm registry); "
+            fail("npm is not installed (it fetches socket.io's client from the npm registry); "
                  "install Node.js and npm, e.g. `apt-get install -y npm`")
         PACK_DIR.mkdir(parents=True, exist_ok=True)
         print(f"widget: npm pack {PACKAGE}@{VERSION}", flush=True)
@@ -86,14 +86,10 @@ def member(tar: tarfile.TarFile, name: str) -> bytes:
     return f.read()
 
 
-def strip_font_imports(js: str) -> str:
-    count = js.count(FONT_IMPORT)
-    if count == 0:
-        fail("the Google Fonts @import was not found in the bundle: is this still rasa-webchat 1.0.1?")
-    js = js.replace(FONT_IMPORT, "")
+def check_offline(js: str) -> str:
     left = [word for word in FORBIDDEN if word in js]
     if left:
-        fail(f"the bundle still refers to {left}: it would fetch from outside at run time")
+        fail(f"{SOURCE} refers to {left}: it would fetch from outside at run time")
     return js
 
 
@@ -103,14 +99,14 @@ def build(force: bool = False) -> Path:
         return BUNDLE
     data = fetch_tarball()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        js = member(tar, "package/lib/index.js").decode("utf-8")
+        js = check_offline(member(tar, SOURCE).decode("utf-8"))
         license_text = member(tar, "package/LICENSE")
-    js = strip_font_imports(js)
+    # the bundle ends with a source-map comment; the map is not shipped
+    js = "\n".join(line for line in js.splitlines() if not line.startswith("//# sourceMappingURL="))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    header = (f"/* {PACKAGE} {VERSION} (Apache-2.0, see rasa-webchat.LICENSE.txt), lib/index.js "
-              "from the npm registry; Google Fonts @import removed by stack/widget.py */\n")
+    header = f"/* {PACKAGE} {VERSION} (MIT, see socket.io.LICENSE.txt), {SOURCE} from the npm registry */\n"
     tmp = BUNDLE.with_suffix(".tmp")
-    tmp.write_text(header + js, encoding="utf-8")
+    tmp.write_text(header + js + "\n", encoding="utf-8")
     LICENSE.write_bytes(license_text)
     tmp.replace(BUNDLE)  # last, so a half-written build is never taken as done
     print(f"widget: wrote {BUNDLE.relative_to(ROOT)} ({BUNDLE.stat().st_size // 1024} KiB)")

@@ -123,18 +123,20 @@ def _disambiguate(latest, slots=None):
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def test_did_you_mean_remembers_the_named_credential():
-    """"does the PMP one ever exprie": whichever button is clicked (or if a follow-up "does it
-    expire?" is typed instead), the conversation is about the PMP."""
+def test_an_unsure_turn_naming_a_credential_answers_about_it_and_remembers_it():
+    """"does the PMP one ever exprie", two answers about equally likely: the first is given about
+    the PMP, the other is one click away with the PMP in its payload, and a follow-up "does it
+    expire?" is then about the PMP."""
     text = "does the PMP one ever exprie"
     messages, slots = _disambiguate(_fallback(text, [("ask_cost", 0.35), ("ask_expiry", 0.30)],
                                               [entity("credential", "PMP", text)]))
-    assert messages[0]["response"] == "utter_did_you_mean"
-    assert [b["payload"] for b in messages[0]["buttons"]] == [
-        '/ask_cost{"credential":"pmp"}', '/ask_expiry{"credential":"pmp"}', "/something_else"]
+    assert len(messages) == 1 and messages[0]["response"] is None
+    assert "PMP" in messages[0]["text"] and "US$" in messages[0]["text"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert messages[0]["buttons"][0]["title"].startswith("Or: ")
+    assert payloads[0] == '/ask_expiry{"credential":"pmp"}'
+    assert len(payloads) == len(set(payloads)), payloads
     assert slots["credential"] == "Project Management Professional (PMP)"
-    assert slots["last_topic"] == "fallback/did_you_mean"
-    # and a follow-up about "it" is then answered about the PMP
     dispatcher = CollectingDispatcher()
     asyncio.run(A.ActionAnswerAttribute().run(dispatcher, make_tracker("does it expire?", "ask_expiry",
                                                                        slots={"credential": slots["credential"]}), {}))
@@ -150,17 +152,27 @@ def test_a_new_credential_named_in_an_unsure_turn_replaces_the_remembered_one():
 
 
 def test_an_unsure_turn_without_a_credential_keeps_the_remembered_one():
-    _, slots = _disambiguate(_fallback("which is quicker", [("ask_duration", 0.45), ("compare", 0.40)]),
-                             slots={"credential": "Project Management Professional (PMP)"})
-    assert "credential" not in slots
+    messages, slots = _disambiguate(_fallback("which is quicker", [("ask_duration", 0.45), ("compare", 0.40)]),
+                                    slots={"credential": "Project Management Professional (PMP)"})
+    assert slots.get("credential", "Project Management Professional (PMP)") == "Project Management Professional (PMP)"
+    assert "PMP" in messages[0]["text"]
 
 
-def test_an_unsure_turn_the_article_answers_gets_its_passage():
+def test_an_unsure_turn_between_two_answers_gives_the_first_and_offers_the_other():
     messages, slots = _disambiguate(_fallback("do universities partner with companies on micro-credentials",
                                               [("faq_higher_education", 0.4), ("faq_hiring", 0.3)]))
     text = messages[0]["text"]
-    assert text.startswith("Here is what the article says about that:") and "companies" in text
+    assert "partnership with companies" in text
     assert '"How Microcredentials Are Changing Higher Education"' in text
+    assert messages[0]["buttons"][0] == {"title": "Or: Hiring with micro-credentials (for employers)",
+                                         "payload": "/faq_hiring"}
+    assert slots["last_topic"] == "faq/higher_education"
+
+
+def test_an_unsure_turn_the_classifier_cannot_place_gets_a_passage():
+    messages, slots = _disambiguate(_fallback("do universities partner with companies on micro-credentials",
+                                              [("faq_higher_education", 0.2), ("greet", 0.15)]))
+    assert messages[0]["text"].startswith("Here is what the article says about that:")
     assert slots["last_topic"] == "passage"
 
 
@@ -181,14 +193,14 @@ def test_out_of_scope_on_top_in_the_action():
     assert slots == {"last_topic": "fallback/out_of_scope"}
 
 
-def test_disambiguate_action_sends_buttons():
+def test_disambiguate_action_sends_buttons_when_no_answer_is_likely_enough():
     latest = {"text": "which is quicker", "intent": {"name": "nlu_fallback", "confidence": 0.5},
-              "intent_ranking": ranking(("ask_duration", 0.45), ("compare", 0.40)), "entities": []}
+              "intent_ranking": ranking(("faq_trends", 0.2), ("faq_teachers", 0.18)), "entities": []}
     dispatcher = CollectingDispatcher()
     asyncio.run(A.ActionDisambiguate().run(dispatcher, _tracker([_user("nlu_fallback")], latest), {}))
     msg = dispatcher.messages[0]
     assert msg["response"] == "utter_did_you_mean"
-    assert [b["payload"] for b in msg["buttons"]] == ["/ask_duration", "/compare", "/something_else"]
+    assert [b["payload"] for b in msg["buttons"]] == ["/faq_trends", "/faq_teachers", "/something_else"]
 
 
 @pytest.mark.parametrize("events,expected", [

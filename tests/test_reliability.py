@@ -671,7 +671,7 @@ def _make_run(knowledge_file: str, tmp_path: Path) -> subprocess.CompletedProces
                WEB_PORT=str(free_port()))
     # -o: don't rebuild the model or the widget here (`make test` has built them)
     return subprocess.run(["make", "--no-print-directory", "-o", "models/assistant.tar.gz",
-                           "-o", "build/web/rasa-webchat.js", "run"],
+                           "-o", "build/web/socket.io.min.js", "run"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -6,19 +6,34 @@ and of the de-duplication store."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 import requests
 
-from channels.slack import SeenEvents, SlackBot, SlackInput
+from channels.slack import SeenEvents, SlackBot, SlackInput, conversation_id, event_metadata, interactive_metadata
 from channels.slack_settings import SLACK_NOT_CONFIGURED, slack_settings, slack_status
 from stack.process import Stack
+from tests.helpers.actions import FakeActionServer
+from tests.helpers.clients import stored_user_events
 from tests.helpers.servers import started_stack
-from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, button_click, has, message_event, sign, texts
+from tests.helpers.slack import (
+    SECRET,
+    TOKEN,
+    FakeSlackApi,
+    SlackClient,
+    button_click,
+    has,
+    mention,
+    message_event,
+    sign,
+    texts,
+)
 
 # --------------------------------------------------------------------------
 # fixtures
@@ -45,6 +60,21 @@ def ids() -> tuple:
     return f"U{tag}", f"D{tag}"
 
 
+def channel_ids() -> tuple:
+    """A fresh user and public channel."""
+    tag = uuid.uuid4().hex[:8].upper()
+    return f"U{tag}", f"C{tag}"
+
+
+def send_mention(slack: SlackClient, text: str, user: str, channel: str) -> str:
+    """"@bot <text>" at the top of a channel, as Slack sends it (two events);
+    returns the message's ts, which is the thread the answer goes to."""
+    events = mention(text, user, channel)
+    for event in events:
+        assert slack.event(event).status_code == 200
+    return events[0]["event"]["ts"]
+
+
 # --------------------------------------------------------------------------
 # end to end, Slack enabled
 
@@ -58,7 +88,7 @@ def test_signed_message_is_answered_through_the_web_api(slack, fake_slack):
     user, channel = ids()
     r = slack.event(message_event("does the PMP expire?", user, channel))
     assert r.status_code == 200, r.text
-    posts = fake_slack.wait_for(channel, has("Project Management Professional"), "answer about the PMP")
+    posts = fake_slack.wait_for(channel, has("60 professional development units"), "answer about the PMP")
     assert "60 professional development units" in texts(posts)
     call = next(c for c in fake_slack.calls if c["body"].get("channel") == channel)
     assert call["authorization"] == f"Bearer {TOKEN}"
@@ -75,7 +105,7 @@ def test_app_mention_is_answered_once(slack, fake_slack):
     del second["event"]["channel_type"]
     assert slack.event(first).status_code == 200
     assert slack.event(second).status_code == 200
-    fake_slack.wait_for(channel, has("Project Management Professional"), "answer about the PMP")
+    fake_slack.wait_for(channel, has("60 professional development units"), "answer about the PMP")
     slack.event(message_event("how long does Kubernetes take?", user, channel))
     posts = fake_slack.wait_for(channel, has("Kubernetes"), "answer about Kubernetes")
     assert texts(posts).count("60 professional development units") == 1, texts(posts)
@@ -100,7 +130,7 @@ def test_wrong_signature_and_stale_timestamp_are_refused(slack, fake_slack):
     # nothing before it was (a conversation's messages are handled in order)
     assert slack.event(message_event("how long does Kubernetes take?", user, channel)).status_code == 200
     posts = fake_slack.wait_for(channel, has("Kubernetes"), "answer about Kubernetes")
-    assert "Project Management Professional" not in texts(posts)
+    assert "60 professional development units" not in texts(posts)
 
 
 def test_url_verification_challenge_is_echoed(slack):
@@ -119,7 +149,7 @@ def test_retried_event_is_answered_once(slack, fake_slack):
     for num, reason in ((1, "http_error"), (2, "connection_failed"), (3, "http_timeout")):
         r = slack.event(event, headers={"X-Slack-Retry-Num": str(num), "X-Slack-Retry-Reason": reason})
         assert r.status_code == 200, (reason, r.status_code, r.text)
-    fake_slack.wait_for(channel, has("Project Management Professional"), "answer about the PMP")
+    fake_slack.wait_for(channel, has("60 professional development units"), "answer about the PMP")
     # barrier: once the next message is answered, any duplicate would have been posted
     assert slack.event(message_event("how long does Kubernetes take?", user, channel)).status_code == 200
     posts = fake_slack.wait_for(channel, has("Kubernetes"), "answer about Kubernetes")
@@ -139,9 +169,10 @@ def test_buttons_render_as_slack_buttons_and_a_click_is_answered(slack, fake_sla
     expiry = buttons["Does it expire?"]
     assert expiry["value"].startswith("/ask_expiry")
 
-    r = slack.interactive(button_click(expiry, user, channel))
+    r = slack.interactive(button_click(expiry, user, channel, with_buttons))
     assert r.status_code == 200, r.text
     fake_slack.wait_for(channel, has("60 professional development units"), "answer to the button")
+    assert all("thread_ts" not in p for p in fake_slack.posts(channel))  # a direct message: no threads
 
 
 def test_json_content_type_with_charset_is_answered(slack, fake_slack):
@@ -149,7 +180,7 @@ def test_json_content_type_with_charset_is_answered(slack, fake_slack):
     r = slack.event(message_event("does the PMP expire?", user, channel),
                     content_type="application/json; charset=utf-8")
     assert r.status_code == 200, r.text
-    fake_slack.wait_for(channel, has("Project Management Professional"), "answer about the PMP")
+    fake_slack.wait_for(channel, has("60 professional development units"), "answer about the PMP")
 
 
 @pytest.mark.parametrize(
@@ -185,6 +216,104 @@ def test_events_that_are_not_user_messages_are_acknowledged(slack, fake_slack):
     link = button_click({"text": {"type": "plain_text", "text": "Open"}, "value": None}, user, channel)
     del link["actions"][0]["value"]
     assert slack.interactive(link).status_code == 200
+
+
+# --------------------------------------------------------------------------
+# channels: threads, one conversation each
+
+
+def test_mention_in_a_channel_is_answered_in_its_thread_and_the_thread_continues(slack, fake_slack, slack_stack):
+    user, channel = channel_ids()
+    thread = send_mention(slack, "tell me about the PMP", user, channel)
+    posts = fake_slack.wait_for(channel, has("Project Management Professional"), "threaded answer", thread=thread)
+    assert all(p.get("thread_ts") == thread for p in fake_slack.posts(channel)), fake_slack.posts(channel)
+    assert texts(posts).count("Project Management Professional") == 1  # two events, one answer
+
+    # a reply in the thread, without a mention: the same conversation ("it" is the PMP)
+    reply = message_event("and how much does it cost?", user, channel, thread_ts=thread)
+    assert slack.event(reply).status_code == 200
+    fake_slack.wait_for(channel, has("US$405"), "follow-up about the PMP in the thread", thread=thread)
+    # someone else in the thread takes part in the same conversation
+    other = message_event("does it expire?", "U0OTHER", channel, thread_ts=thread)
+    assert slack.event(other).status_code == 200
+    fake_slack.wait_for(channel, has("60 professional development units"), "expiry of the PMP", thread=thread)
+    assert fake_slack.posts(channel) == fake_slack.posts(channel, thread)  # nothing outside the thread
+    conversation = f"slack:T0TEST:{channel}:{thread}"
+    said = [e.get("text") for e in stored_user_events(slack_stack, conversation)]
+    assert said == ["tell me about the PMP", "and how much does it cost?", "does it expire?"], said
+
+
+def test_two_threads_in_a_channel_are_two_conversations(slack, fake_slack):
+    user, channel = channel_ids()
+    pmp = send_mention(slack, "tell me about the PMP", user, channel)
+    kubernetes = send_mention(slack, "tell me about the Kubernetes one", user, channel)
+    fake_slack.wait_for(channel, has("Project Management Professional"), "answer about the PMP", thread=pmp)
+    fake_slack.wait_for(channel, has("Kubernetes"), "answer about Kubernetes", thread=kubernetes)
+    for thread in (kubernetes, pmp):
+        assert slack.event(message_event("how long does it take?", user, channel, thread_ts=thread)).status_code == 200
+    fake_slack.wait_for(channel, lambda ps: len(ps) >= 2, "follow-up in the Kubernetes thread", thread=kubernetes)
+    fake_slack.wait_for(channel, lambda ps: len(ps) >= 2, "follow-up in the PMP thread", thread=pmp)
+    follow_up = {t: fake_slack.posts(channel, t)[-1]["text"] for t in (pmp, kubernetes)}
+    assert "Kubernetes" in follow_up[kubernetes] and "PMP" not in follow_up[kubernetes], follow_up
+    assert "PMP" in follow_up[pmp] and "Kubernetes" not in follow_up[pmp], follow_up
+
+
+def test_channel_messages_not_for_the_bot_are_not_answered(slack, fake_slack):
+    user, channel = channel_ids()
+    plain = message_event("does the PMP expire?", user, channel)  # no mention, no thread of the bot's
+    assert slack.event(plain).status_code == 200
+    stranger = message_event("does the PMP expire?", user, channel, thread_ts=plain["event"]["ts"])
+    assert slack.event(stranger).status_code == 200  # a thread the bot is not in
+    # barrier: a later mention in the channel is answered, and nothing before it was
+    thread = send_mention(slack, "how long does Kubernetes take?", user, channel)
+    fake_slack.wait_for(channel, has("Kubernetes"), "answer to the mention", thread=thread)
+    assert "60 professional development units" not in texts(fake_slack.posts(channel))
+    assert fake_slack.posts(channel) == fake_slack.posts(channel, thread)
+
+
+def test_buttons_in_a_thread_answer_in_the_thread_once(slack, fake_slack):
+    user, channel = channel_ids()
+    thread = send_mention(slack, "tell me about the PMP", user, channel)
+    posts = fake_slack.wait_for(channel, lambda ps: any(p.get("blocks") for p in ps), "answer with buttons",
+                                thread=thread)
+    with_buttons = next(p for p in posts if p.get("blocks"))
+    expiry = next(b for b in with_buttons["blocks"][1]["elements"] if b["text"]["text"] == "Does it expire?")
+    click = button_click(expiry, user, channel, with_buttons)
+    assert slack.interactive(click).status_code == 200
+    again = button_click(expiry, user, channel, with_buttons)  # clicked twice (a new action, same message)
+    assert slack.interactive(again).status_code == 200
+    fake_slack.wait_for(channel, has("60 professional development units"), "answer to the click", thread=thread)
+    # the clicked message now shows the choice instead of its buttons
+    updates = fake_slack.wait_for(channel, lambda us: len(us) >= 1, "the buttons replaced", method="chat.update")
+    assert updates[0]["ts"] == with_buttons["ts"]
+    assert all(b["type"] != "actions" for b in updates[0]["blocks"])
+    assert "Does it expire?" in json.dumps(updates[0]["blocks"])
+    # barrier: the next message in the thread is answered, and the click only once
+    assert slack.event(message_event("how much does it cost?", user, channel, thread_ts=thread)).status_code == 200
+    fake_slack.wait_for(channel, has("US$405"), "answer about the cost", thread=thread)
+    assert texts(fake_slack.posts(channel)).count("60 professional development units") == 1
+    assert fake_slack.posts(channel) == fake_slack.posts(channel, thread)
+
+
+def test_a_slow_answer_is_acknowledged_within_three_seconds(slack, fake_slack, slack_stack):
+    """Slack wants its 200 within 3 s; the answer follows when it is ready."""
+    user, channel = channel_ids()
+    slack_stack.stop_one("actions")
+    try:
+        with FakeActionServer(slack_stack.action_port, delay=5) as slow:
+            events = mention("does the PMP expire?", user, channel)
+            started = time.monotonic()
+            for event in events:
+                r = slack.event(event)
+                assert r.status_code == 200, r.text
+            acknowledged = time.monotonic() - started
+            assert acknowledged < 3, acknowledged
+            thread = events[0]["event"]["ts"]
+            fake_slack.wait_for(channel, has("a very late answer"), "the slow answer", thread=thread)
+            assert time.monotonic() - started >= 5  # it really was slower than Slack's window
+            assert slow.calls >= 1
+    finally:
+        slack_stack.start_actions()
 
 
 # --------------------------------------------------------------------------
@@ -296,3 +425,35 @@ def test_seen_events_rejects_nonsense_limits():
         SeenEvents(max_size=0)
     with pytest.raises(ValueError):
         SeenEvents(ttl=0)
+
+
+def test_conversation_ids_and_reply_threads():
+    assert conversation_id("T1", "U1") == "slack:T1:U1"
+    assert conversation_id("T1", "U1", "C1", "1700000000.000100") == "slack:T1:C1:1700000000.000100"
+    dm = event_metadata(message_event("hi", "U1", "D1"))
+    assert dm["direct"] and dm["thread_id"] is None and dm["team"] == "T0TEST"
+    assert event_metadata(message_event("hi", "U1", "D1"), use_threads=True)["thread_id"]
+    top = message_event("hi", "U1", "C1")
+    assert event_metadata(top)["thread_id"] == top["event"]["ts"]  # a channel message starts a thread
+    reply = message_event("hi", "U1", "C1", thread_ts="1.5")
+    assert event_metadata(reply)["thread_id"] == "1.5"
+    click = button_click({"text": {"type": "plain_text", "text": "Yes"}, "value": "/affirm"}, "U1", "C1",
+                         {"text": "…", "ts": "2.0", "thread_ts": "1.5"})
+    meta = interactive_metadata(click)
+    assert meta == {"out_channel": "C1", "thread_id": "1.5", "message_ts": "2.0", "direct": False,
+                    "team": "T0TEST", "users": ["U1"]}
+    assert interactive_metadata(button_click(click["actions"][0], "U1", "D1"))["thread_id"] is None
+
+
+def test_a_thread_in_the_tracker_store_is_known_after_a_restart(no_slack_env):
+    """Replies in a thread need no mention even after the server restarted:
+    the tracker store has the thread's conversation."""
+    class Store:
+        async def exists(self, conversation: str) -> bool:
+            return conversation == "slack:T1:C1:1.5"
+
+    request = SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=Store()))))
+    channel = SlackInput("xoxb-1", slack_signing_secret="s")
+    assert asyncio.run(channel._in_known_thread(request, "slack:T1:C1:1.5"))
+    assert "slack:T1:C1:1.5" in channel.threads  # remembered: the store is asked once
+    assert not asyncio.run(channel._in_known_thread(request, "slack:T1:C1:9.9"))

@@ -45,9 +45,11 @@ class FakeSlackApi:
         else:
             body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         with self._lock:
+            ts = body.get("ts") or f"{time.time():.6f}"  # chat.update names the message it changes
+            body.setdefault("ts", ts)
             self.calls.append({"method": method, "body": body,
                                "authorization": request.headers.get("Authorization")})
-        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"})
+        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": ts})
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -77,21 +79,26 @@ class FakeSlackApi:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
 
-    def posts(self, channel: str) -> List[Dict[str, Any]]:
+    def posts(self, channel: str, thread: Optional[str] = None,
+              method: str = "chat.postMessage") -> List[Dict[str, Any]]:
+        """The bodies of `method` calls for `channel` (and, if given, `thread`)."""
         with self._lock:
             return [c["body"] for c in self.calls
-                    if c["method"] == "chat.postMessage" and c["body"].get("channel") == channel]
+                    if c["method"] == method and c["body"].get("channel") == channel
+                    and (thread is None or c["body"].get("thread_ts") == thread)]
 
     def wait_for(self, channel: str, predicate: Callable[[List[Dict[str, Any]]], bool],
-                 what: str, timeout: float = WAIT_S) -> List[Dict[str, Any]]:
-        """Poll until the posts to `channel` satisfy `predicate`."""
+                 what: str, timeout: float = WAIT_S, thread: Optional[str] = None,
+                 method: str = "chat.postMessage") -> List[Dict[str, Any]]:
+        """Poll until the posts to `channel` (in `thread`) satisfy `predicate`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            posts = self.posts(channel)
+            posts = self.posts(channel, thread, method)
             if predicate(posts):
                 return posts
             time.sleep(0.1)
-        raise AssertionError(f"no {what} posted to {channel} within {timeout:.0f}s; posts: {self.posts(channel)}")
+        raise AssertionError(f"no {what} posted to {channel} (thread {thread}) within {timeout:.0f}s; "
+                             f"calls: {self.posts(channel, None, method)}")
 
 
 def texts(posts: List[Dict[str, Any]]) -> str:
@@ -112,12 +119,16 @@ def sign(body: bytes, timestamp: int, secret: str = SECRET) -> str:
 
 
 def message_event(text: str, user: str, channel: str, event_id: Optional[str] = None,
-                  event_type: str = "message") -> Dict[str, Any]:
+                  event_type: str = "message", thread_ts: Optional[str] = None) -> Dict[str, Any]:
+    """An event_callback as Slack sends it: a `message` (in a DM when the channel
+    id starts with D, else in a channel) or an `app_mention`, maybe in a thread."""
     ts = f"{time.time():.6f}"
     event: Dict[str, Any] = {"type": event_type, "user": user, "text": text, "ts": ts,
                              "event_ts": ts, "channel": channel, "team": "T0TEST"}
     if event_type == "message":
-        event["channel_type"] = "im"
+        event["channel_type"] = "im" if channel.startswith("D") else "channel"
+    if thread_ts:
+        event["thread_ts"] = thread_ts
     return {
         "token": "legacy-verification-token", "team_id": "T0TEST", "api_app_id": "A0TEST",
         "event": event, "type": "event_callback",
@@ -129,17 +140,35 @@ def message_event(text: str, user: str, channel: str, event_id: Optional[str] = 
     }
 
 
-def button_click(button: Dict[str, Any], user: str, channel: str) -> Dict[str, Any]:
-    """A block_actions payload as Slack sends it when `button` is clicked."""
+def mention(text: str, user: str, channel: str, thread_ts: Optional[str] = None) -> List[Dict[str, Any]]:
+    """What Slack sends for "@bot <text>" in a channel: a `message` event (with
+    message.channels) and an `app_mention` event for the same message."""
+    message = message_event(f"<@U0BOT> {text}", user, channel, thread_ts=thread_ts)
+    app_mention = json.loads(json.dumps(message))
+    app_mention["event_id"] = "Ev" + uuid.uuid4().hex[:10].upper()
+    app_mention["event"]["type"] = "app_mention"
+    del app_mention["event"]["channel_type"]
+    return [app_mention, message]
+
+
+def button_click(button: Dict[str, Any], user: str, channel: str,
+                 message: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A block_actions payload as Slack sends it when `button` is clicked on
+    `message` (the bot's post as the fake API recorded it, with its `ts`)."""
     ts = f"{time.time():.6f}"
+    message = dict(message or {"text": "…", "ts": ts})
+    message.update(type="message", bot_id="B0BOT", user="U0BOT")
+    container = {"type": "message", "message_ts": message["ts"], "channel_id": channel, "is_ephemeral": False}
+    if message.get("thread_ts"):
+        container["thread_ts"] = message["thread_ts"]
     return {
         "type": "block_actions",
         "user": {"id": user, "username": "tester", "name": "tester", "team_id": "T0TEST"},
         "api_app_id": "A0TEST", "token": "legacy-verification-token",
-        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+        "container": container,
         "trigger_id": f"{ts}.{uuid.uuid4().hex[:12]}", "team": {"id": "T0TEST", "domain": "test"},
-        "channel": {"id": channel, "name": "directmessage"},
-        "message": {"type": "message", "bot_id": "B0BOT", "user": "U0BOT", "text": "…", "ts": ts},
+        "channel": {"id": channel, "name": "directmessage" if channel.startswith("D") else "general"},
+        "message": message,
         "response_url": "https://hooks.slack.com/actions/T0TEST/1/xyz",
         "actions": [{"action_id": "a1", "block_id": "b1", "text": button["text"],
                      "value": button["value"], "type": "button", "action_ts": ts}],

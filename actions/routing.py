@@ -1,0 +1,79 @@
+"""When the answer is not the classified intent's own: a general question that
+names a credential's fact, an idea the article explains, an attribute question
+about nothing. One pure function, used by the actions and by `make eval`
+(which counts, on the held-out set, how often a correct intent is replaced)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Collection, Optional, Sequence, Tuple
+
+from actions import vocabulary as v
+from actions.knowledge import Knowledge
+from actions.parts import asked_attributes
+from actions.subject import Subject
+
+# A general question that names a credential and asks one of its attributes in
+# so many words is answered with that fact, unless the classifier was this sure.
+FAQ_SURE = 0.9
+# An attribute question that names nothing, with no conversation before it, is
+# answered in general only when the classifier is at least this sure.
+ATTRIBUTE_ALONE_MIN = 0.6
+
+
+@dataclass(frozen=True)
+class Route:
+    """How to answer instead of the intent's own answer."""
+
+    kind: str  # "attributes" (of what is named), "concept", or "fallback"
+    attributes: Tuple[str, ...] = ()
+    topic: Optional[str] = None
+
+
+def named_concept(kb: Knowledge, subject: Subject) -> Optional[str]:
+    """An idea the article explains, named in this very message (not remembered)."""
+    if subject.from_context:
+        return None
+    return next((t for t in subject.topics if kb.topics[t].concept), None)
+
+
+def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], subject: Subject) -> Optional[Route]:
+    """None: answer the intent. Otherwise what to answer instead, and why:
+    - a FAQ intent, not sure, for a message naming a credential and asking one of
+      its attributes ("who licenses CPAs?") -> that credential's facts;
+    - a FAQ intent for a message naming an idea the article explains ("what does
+      just-in-time learning mean?") -> the article's explanation;
+    - an attribute intent, not sure, for a message that names nothing and follows
+      nothing ("can you grade my essays?" read as "how is it assessed?") -> fallback;
+    - an attribute intent, not sure, for a message that asks another attribute in
+      so many words ("what education does a CPA need?" read as its scope) -> that one.
+    """
+    if intent.startswith(v.FAQ_PREFIX):
+        if confidence < FAQ_SURE and subject.credentials and not subject.from_context:
+            asked = tuple(asked_attributes(kb, text)[:2])
+            if asked:
+                return Route("attributes", asked)
+        concept = named_concept(kb, subject)
+        if concept:
+            return Route("concept", topic=concept)
+    if intent in v.ATTRIBUTE_INTENTS and confidence < ATTRIBUTE_ALONE_MIN:
+        if subject == Subject():
+            return Route("fallback")
+        asked = tuple(asked_attributes(kb, text)[:2])
+        if asked and v.INTENT_ATTRIBUTE[intent] not in asked and not subject.from_context:
+            # "what education does a CPA need?" read, unsure, as what it covers: the attribute asked in words
+            return Route("attributes", asked)
+    return None
+
+
+# The FallbackClassifier's threshold (config.yml; tests/test_routing.py checks they agree)
+FALLBACK_THRESHOLD = 0.3
+
+
+def ambiguous_but_answerable(ranking: Sequence[Tuple[str, float]], answerable: Collection[str]) -> Optional[str]:
+    """The intent to answer when the classifier fell back only because two intents
+    were about equally likely (both above its threshold): the first, when it is one
+    with an answer of its own; the second is then offered as a button."""
+    if len(ranking) >= 2 and ranking[1][1] >= FALLBACK_THRESHOLD and ranking[0][0] in answerable:
+        return ranking[0][0]
+    return None

@@ -1,0 +1,85 @@
+"""A correct, classified answer is never replaced by another (actions/routing.py),
+proved on the held-out set with the trained model; and the cases where it is
+replaced on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from actions.knowledge import load_knowledge
+from actions.routing import ATTRIBUTE_ALONE_MIN, FAQ_SURE, Route, reroute
+from actions.subject import Subject, subject_of
+from evaluation.nludata import read_examples
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "assistant.tar.gz"
+KB = load_knowledge()
+
+
+@pytest.fixture(scope="module")
+def heldout_parses() -> List[Dict[str, Any]]:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run the tests through `make test`, which trains it")
+    from rasa.core.agent import Agent
+
+    async def parse_all(texts):
+        agent = Agent.load(str(MODEL))
+        return [await agent.parse_message(t) for t in texts]
+
+    held = read_examples([ROOT / "tests" / "nlu_heldout.yml"])
+    return list(zip(held, asyncio.run(parse_all([t for t, _ in held]))))
+
+
+def test_no_correct_held_out_answer_is_replaced(heldout_parses):
+    right, replaced = 0, []
+    for (text, gold), parse in heldout_parses:
+        intent = parse["intent"]["name"]
+        if intent != gold or intent in ("nlu_fallback", "out_of_scope"):
+            continue
+        right += 1
+        subject = subject_of(KB, text, parse.get("entities") or [], None)
+        route = reroute(KB, intent, float(parse["intent"]["confidence"]), text, subject)
+        if route is not None:
+            replaced.append((text, intent, round(parse["intent"]["confidence"], 2), route))
+    assert right > 300
+    assert not replaced, replaced
+
+
+def test_reroutes_on_purpose():
+    cpa = Subject(credentials=("cpa",))
+    assert reroute(KB, "faq_hiring", FAQ_SURE - 0.3, "Who licenses CPAs?", cpa) == Route("attributes", ("issuer",))
+    assert reroute(KB, "faq_hiring", FAQ_SURE + 0.05, "Who licenses CPAs?", cpa) is None  # sure: the FAQ
+    concept = Subject(topics=("just_in_time_learning",))
+    assert reroute(KB, "faq_what_is", 0.95, "what is just-in-time learning?", concept) == Route(
+        "concept", topic="just_in_time_learning")
+    remembered = Subject(topics=("just_in_time_learning",), from_context=True)
+    assert reroute(KB, "faq_what_is", 0.95, "what is it?", remembered) is None
+    assert reroute(KB, "ask_format", ATTRIBUTE_ALONE_MIN - 0.1, "grade my essays", Subject()) == Route("fallback")
+    assert reroute(KB, "ask_format", ATTRIBUTE_ALONE_MIN + 0.1, "how are they assessed?", Subject()) is None
+    kind = Subject(kinds=("micro_credential",))
+    assert reroute(KB, "ask_format", 0.3, "how are micro-credentials assessed?", kind) is None
+
+
+def test_the_fallback_threshold_is_the_configs():
+    import yaml
+
+    from actions.routing import FALLBACK_THRESHOLD
+
+    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
+    assert fallback["threshold"] == FALLBACK_THRESHOLD
+
+
+def test_two_equally_likely_answers_answer_the_first():
+    from actions.routing import ambiguous_but_answerable
+
+    answerable = {"faq_replace_degrees", "faq_higher_education"}
+    assert ambiguous_but_answerable([("faq_replace_degrees", 0.51), ("faq_higher_education", 0.46)],
+                                    answerable) == "faq_replace_degrees"
+    assert ambiguous_but_answerable([("faq_replace_degrees", 0.28), ("faq_higher_education", 0.25)],
+                                    answerable) is None  # not sure at all: ask
+    assert ambiguous_but_answerable([("greet", 0.5), ("faq_higher_education", 0.45)], answerable) is None
