@@ -26,6 +26,7 @@ import pytest
 
 from channels.text import APOLOGY_REPLY
 from stack.net import free_port, listening_addresses, port_holders
+from stack.shell import FREE_TEXT
 from tests.helpers import MODEL, ROOT
 from tests.helpers.clients import say, text_of
 
@@ -273,8 +274,9 @@ def test_a_stop_while_serving_leaves_nothing(runs, tmp_path, how):
 
 
 def test_closing_the_terminal_of_make_shell_leaves_nothing(runs, tmp_path):
+    """Hung up while the conversation waits on the terminal (the greeting's button menu)."""
     run = start(runs, tmp_path, target="shell")
-    run.expect("Your input ->")
+    run.expect(FREE_TEXT)
     run.hang_up()
     run.finish()
     run.nothing_left()
