@@ -221,6 +221,39 @@ def text(url: str, who: str, message: str) -> str:
     return "\n".join(m.get("text", "") for m in replies)
 
 
+def test_purge_and_forget_on_the_clusters_postgresql(cluster):
+    """`make purge` and `make forget` with ENDPOINTS=endpoints.cluster.yml (its
+    ${VAR}s from the environment) delete from the cluster's PostgreSQL store
+    while the servers run: an idle conversation (its events moved 91 days
+    back) goes, a recent one stays until it is forgotten on request."""
+    import os
+    import sys
+
+    from stack.env import ROOT
+
+    old, recent = sender(), sender()
+    for who in (old, recent):
+        assert post_message(cluster.url, who, "do micro-credentials expire?", timeout=90)
+    with cluster.pg.connect() as conn, conn.cursor() as cur:
+        cur.execute("UPDATE events SET timestamp = timestamp - %s WHERE sender_id = %s",
+                    (91 * 86400, f"rest:{old}"))
+        assert cur.rowcount > 0
+        conn.commit()  # Postgres.connect() closes without committing
+
+    def retention(*args: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "RETENTION_DAYS"}
+        env.update({**cluster.env(), "ENDPOINTS": "endpoints.cluster.yml"})
+        done = subprocess.run([sys.executable, "-m", "stack.retention", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "Deleted 1 conversations idle for more than 90 days" in retention("purge")
+    assert cluster.events(old) == [] and cluster.events(recent)
+    assert f"Deleted the conversation 'rest:{recent}'" in retention("forget", f"rest:{recent}")
+    assert cluster.events(recent) == []
+
+
 def test_conversation_alternating_between_servers_keeps_its_context(cluster):
     a, b = cluster.rasa_urls
     who = sender()
