@@ -29,7 +29,7 @@ export PYTHONWARNINGS ?= ignore
 
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help install build train web chromium run shell test eval clean lock report bench cluster-deps run-cluster FORCE
+.PHONY: help install build train web chromium run shell test eval clean lock report purge forget bench cluster-deps run-cluster FORCE
 
 help:
 	@echo "make run    set up, build, train if needed, and serve (web chat on :8080, REST and socket.io on :5005, actions on :5055)"
@@ -37,6 +37,8 @@ help:
 	@echo "make test   the same set-up, then every test"
 	@echo "make eval   measure understanding (held-out, perturbed, 3-fold CV, baseline) -> docs/EVALUATION.md"
 	@echo "make report what users asked: unanswered questions, 👎 with comments, unknown credentials -> reports/report.html"
+	@echo "make purge  delete conversations idle longer than RETENTION_DAYS (default 90) from the tracker store"
+	@echo "make forget SENDER=<id>  delete one person's conversation (e.g. SENDER=rest:abc), on request"
 	@echo "make run-cluster  the same as run, scaled out: PostgreSQL + Redis + 2 Rasa servers behind nginx on :5005 (docs/DEPLOY.md)"
 	@echo "make bench  our bot vs the stock rasa init bot, side by side -> docs/BENCHMARKS.md, docs/latency.png (several minutes)"
 
@@ -143,6 +145,15 @@ bench: $(MODEL)
 # the content owner's report from the tracker store (docs/REPORT.md); DB=<SQLAlchemy URL> reads another store
 report: $(STAMP)
 	$(PY) -m reporting $(if $(DB),--db "$(DB)")
+
+# retention (docs/RELIABILITY.md): delete conversations idle longer than RETENTION_DAYS (default 90),
+# or one person's conversation by its stored id (make forget SENDER=rest:abc); DB=<SQLAlchemy URL> as for report
+purge: $(STAMP)
+	$(PY) -m stack.retention $(if $(DB),--db "$(DB)") purge
+
+forget: $(STAMP)
+	@if [ -z "$$SENDER" ]; then echo "usage: make forget SENDER=<conversation id, e.g. rest:abc or web:<session>>" >&2; exit 2; fi
+	$(PY) -m stack.retention $(if $(DB),--db "$(DB)") forget "$$SENDER"
 
 lock:
 	rm -rf /tmp/microcred-lock && "$$(scripts/find_python.sh)" -m venv /tmp/microcred-lock

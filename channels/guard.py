@@ -34,7 +34,8 @@ which a user can type, say nothing), the channel sends
 
 Every project channel imports this module, so it is also where the Rasa server
 process installs the project's Rasa add-ons: one call, ``addons.install()``,
-below the imports.
+below the imports; and :meth:`ActionGuard.attach`, which every channel calls,
+also sets the server's request size limit before it serves (channels/limits.py).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from rasa.utils.endpoints import EndpointConfig
 from sanic import Blueprint, Sanic
 
 import addons
+from channels import limits
 from channels.text import APOLOGY_REPLY, HELP_BUTTONS, SILENT_TURN_REPLY
 
 # The Rasa server imports the project's channels (credentials.yml) before it
@@ -165,7 +167,12 @@ class ActionGuard:
 
     def attach(self, blueprint: Blueprint) -> None:
         """Cap the action timeout as soon as the agent is loaded (Rasa loads it
-        before the server starts), so the HTTP API's routes get it too."""
+        before the server starts), so the HTTP API's routes get it too; set
+        the request size limit before the server accepts a connection."""
+
+        @blueprint.listener("before_server_start")
+        async def _limits(app: Sanic, _loop: Any) -> None:
+            limits.configure_app(app)
 
         @blueprint.listener("after_server_start")
         async def _agent_loaded(app: Sanic, _loop: Any) -> None:

@@ -15,6 +15,11 @@ streams them as in Rasa). On top of ``rasa.core.channels.rest.RestInput``:
 - no ``sender``: the request gets a conversation of its own (``recipient_id``
   in the reply), never Rasa's shared ``"default"`` conversation; the input
   channel name is always ``rest`` (not taken from the body);
+- the conversation is stored as ``rest:<sender>`` (channels/ids.py): a REST
+  caller can never continue or read a Slack or web chat conversation, whatever
+  ``sender`` it names; replies still carry the caller's own ``sender`` as
+  ``recipient_id``;
+- ``metadata`` over 4 KB (as JSON): 413;
 - a failed or slow custom action, or any error inside Rasa, gets an apology
   (channels/guard.py) instead of silence or a 500.
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from asyncio import Queue
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
 import rasa.utils.endpoints
@@ -33,6 +39,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
+from channels import ids
 from channels.guard import ActionGuard
 from channels.text import BadRequest, Screened, max_message_chars, parse_rest_body, screen
 
@@ -47,6 +54,23 @@ def canned_reply(recipient_id: str, screened: Screened) -> List[Dict[str, Any]]:
     return [message]
 
 
+class _ToTheCaller:
+    """An output channel whose messages carry the caller's own id as
+    ``recipient_id`` (Rasa knows the conversation as ``rest:<id>``)."""
+
+    async def _persist_message(self, message: Dict[str, Any]) -> None:
+        message = {**message, "recipient_id": ids.client_id(ids.REST, message["recipient_id"])}
+        await super()._persist_message(message)  # type: ignore[misc]
+
+
+class CallerCollectingOutputChannel(_ToTheCaller, CollectingOutputChannel):
+    pass
+
+
+class CallerQueueOutputChannel(_ToTheCaller, rasa_rest.QueueOutputChannel):
+    pass
+
+
 class RestInput(rasa_rest.RestInput):
     """``rest``: Rasa's REST channel, hardened (see the module docstring)."""
 
@@ -59,6 +83,20 @@ class RestInput(rasa_rest.RestInput):
 
     def __init__(self, max_chars: Optional[int] = None) -> None:
         self.max_chars = max_chars or max_message_chars()
+
+    @staticmethod
+    async def on_message_wrapper(
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        text: Text,
+        queue: Queue,
+        sender_id: Text,
+        input_channel: Text,
+        metadata: Optional[Dict[Text, Any]],
+    ) -> None:
+        """Rasa's, for ``?stream=true``, with the caller's id in the replies."""
+        await on_new_message(UserMessage(text, CallerQueueOutputChannel(queue), sender_id,
+                                         input_channel=input_channel, metadata=metadata))
+        await queue.put("DONE")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         guard = ActionGuard()
@@ -83,13 +121,14 @@ class RestInput(rasa_rest.RestInput):
                 logger.info(f"REST: {screened.reason} message from {sender!r} answered by the channel")
                 return response.json(canned_reply(sender, screened))
 
+            conversation = ids.conversation_id(ids.REST, sender)
             if rasa.utils.endpoints.bool_arg(request, "stream", default=False):
                 return response.stream(
-                    self.stream_response(handle, screened.text, sender, self.name(), body.metadata),
+                    self.stream_response(handle, screened.text, conversation, self.name(), body.metadata),
                     content_type="text/event-stream",
                 )
-            collector = CollectingOutputChannel()
-            await handle(UserMessage(screened.text, collector, sender,
+            collector = CallerCollectingOutputChannel()
+            await handle(UserMessage(screened.text, collector, conversation,
                                      input_channel=self.name(), metadata=body.metadata))
             return response.json(collector.messages)
 

@@ -6,7 +6,8 @@ credentials.yml names ``channels.slack.SlackInput`` with no secrets. On top of
 - settings from SLACK_TOKEN, SLACK_SIGNING_SECRET, SLACK_CHANNEL and
   SLACK_API_BASE_URL (the environment wins over credentials.yml); without a
   token and signing secret the channel still loads and its webhook answers 503;
-- SLACK_API_BASE_URL: every Slack Web API call goes to that base URL;
+- SLACK_API_BASE_URL: every Slack Web API call goes to that base URL, which
+  must be https (the calls carry the bot token) unless it is on loopback;
 - threads: in a channel the bot answers a mention (``app_mention``) in a
   thread under that message, and every reply in a thread it takes part in,
   without a new mention; one conversation per thread
@@ -22,6 +23,8 @@ credentials.yml names ``channels.slack.SlackInput`` with no secrets. On top of
 - buttons answer where they are (in their thread); a message's buttons answer
   one click only (a second click is acknowledged, not processed), and the
   message is updated to show the choice instead of its buttons (chat.update);
+  a click seen before (same ``trigger_id`` or action timestamp: a replayed
+  signed request within Slack's 5-minute window) is acknowledged only, too;
 - malformed input gets a 4xx with a JSON ``error``, never a 500;
   ``application/json; charset=utf-8`` is accepted like ``application/json``;
 - replies are posted without the legacy ``as_user`` argument, which Slack
@@ -29,7 +32,10 @@ credentials.yml names ``channels.slack.SlackInput`` with no secrets. On top of
 - the text is cleaned and screened like every channel's (channels/text.py):
   an empty message (e.g. only a mention of the bot) or one over
   MAX_MESSAGE_CHARS gets the channel's own reply without running NLU;
-- a failed or slow custom action gets an apology posted (channels/guard.py).
+- a failed or slow custom action gets an apology posted (channels/guard.py);
+- every conversation id starts with ``slack:<team>:`` (channels/ids.py), so a
+  Slack user's conversation cannot be continued or read through REST or
+  socket.io, whose ids live in namespaces of their own.
 
 Rasa's own checks are kept: the HMAC-SHA256 signature over
 ``v0:{timestamp}:{body}`` and the 5-minute timestamp window
@@ -39,6 +45,7 @@ Rasa's own checks are kept: the HMAC-SHA256 signature over
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import time
@@ -58,6 +65,7 @@ from sanic.response import HTTPResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels import ids
 from channels.guard import ActionGuard
 from channels.slack_settings import (
     SLACK_NOT_CONFIGURED,
@@ -75,6 +83,26 @@ logger = logging.getLogger(__name__)
 MAX_REQUEST_AGE_S = 5 * 60  # Slack's replay window; Rasa checks the same
 THREAD_MEMORY_S = 7 * 24 * 3600  # a thread known in memory; older ones are found in the tracker store
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback(host: Optional[str]) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_base_url(url: str) -> None:
+    """SLACK_API_BASE_URL: https, or http on loopback only (the calls carry the bot token)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname)):
+        return
+    raise InvalidConfigException(
+        f"SLACK_API_BASE_URL must be an https URL such as https://slack.com/api/ (http only on loopback, "
+        f"since every call carries the bot token), got {url!r}"
+    )
 
 
 class BadSlackRequest(Exception):
@@ -146,7 +174,7 @@ def web_client(token: Text, proxy: Optional[Text] = None, base_url: Optional[Tex
     """
     client = AsyncWebClient(token, base_url=base_url or AsyncWebClient.BASE_URL, proxy=proxy)
     host = urlsplit(client.base_url).hostname or ""
-    if not proxy and client.proxy and (host in LOOPBACK_HOSTS or proxy_bypass_environment(host)):
+    if not proxy and client.proxy and (is_loopback(host) or proxy_bypass_environment(host)):
         client.proxy = None
     return client
 
@@ -208,10 +236,12 @@ def is_direct(channel: Optional[str], channel_type: Optional[str] = None) -> boo
 def conversation_id(team: str, user: str, channel: Optional[str] = None, thread: Optional[str] = None) -> str:
     """The Rasa conversation (sender id) of a Slack message: one per thread in a
     channel (``slack:<team>:<channel>:<thread_ts>``), one per user in a direct
-    message (``slack:<team>:<user>``). Every id the Slack channel uses is made here."""
+    message (``slack:<team>:<user>``). Every id the Slack channel uses is made here,
+    in Slack's own namespace (channels/ids.py); a missing team reads ``-``."""
+    team = team if isinstance(team, str) and team else "-"
     if channel and thread:
-        return f"slack:{team}:{channel}:{thread}"
-    return f"slack:{team}:{user}"
+        return ids.conversation_id(ids.SLACK, team, channel, thread)
+    return ids.conversation_id(ids.SLACK, team, user)
 
 
 def event_metadata(body: Dict[str, Any], use_threads: bool = False) -> Dict[str, Any]:
@@ -333,10 +363,8 @@ class SlackInput(rasa_slack.SlackInput):
         seen_events: Optional[SeenEvents] = None,
         max_chars: Optional[int] = None,
     ) -> None:
-        if api_base_url and urlsplit(api_base_url).scheme not in ("http", "https"):
-            raise InvalidConfigException(
-                f"SLACK_API_BASE_URL must be an http(s) URL such as https://slack.com/api/, got {api_base_url!r}"
-            )
+        if api_base_url:
+            check_api_base_url(api_base_url)
         self.api_base_url = api_base_url or None
         self.max_chars = max_chars or _max_chars(None)
         self.seen_events = seen_events if seen_events is not None else SeenEvents()
@@ -486,6 +514,17 @@ class SlackInput(rasa_slack.SlackInput):
         logger.info(f"Slack: {how} {what} already accepted; acknowledged, not processed")
         return True
 
+    def _is_duplicate_click(self, payload: Dict[str, Any], user_id: str, action: Dict[str, Any]) -> bool:
+        """Remember this click (its trigger_id, and the clicked action's
+        timestamp); True if seen before: a replay of a signed request."""
+        keys = [f"click:{payload['trigger_id']}"] if isinstance(payload.get("trigger_id"), str) else []
+        if isinstance(action.get("action_ts"), str):
+            keys.append(f"click:{user_id}:{action.get('action_id')}:{action['action_ts']}")
+        if not any([self.seen_events.check_and_add(k) for k in keys]):
+            return False
+        logger.info(f"Slack click by {user_id}: already accepted; acknowledged, not processed")
+        return True
+
     def _mentions_bot(self, event: Dict[str, Any], metadata: Dict[str, Any]) -> bool:
         text = event.get("text") or ""
         return event.get("type") == "app_mention" or any(f"<@{u}>" in text for u in metadata["users"])
@@ -574,6 +613,8 @@ class SlackInput(rasa_slack.SlackInput):
             if action.get("type") == "button":
                 return response.text("User clicked link button")  # link buttons carry no value
             raise BadSlackRequest(f"the '{action.get('type')}' action carries no value")
+        if self._is_duplicate_click(payload, user["id"], action):
+            return response.text("")
         metadata = interactive_metadata(payload, bool(self.use_threads))
         channel = metadata["out_channel"]
         # one answer per message of buttons: a second click (or a double click) is acknowledged only

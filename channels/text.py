@@ -15,6 +15,10 @@ the tests. See docs/RELIABILITY.md for the table of bad inputs and replies.
 - :func:`parse_rest_body`: the REST body must be a JSON object with a string
   ``message``; ``sender`` and ``metadata`` are optional but typed. Anything
   else raises :class:`BadRequest`, answered with a 4xx and a JSON ``error``.
+- :func:`clean_metadata`: metadata (REST ``metadata``, socket.io
+  ``customData``) is stored with every user message, so it is capped at
+  :data:`MAX_METADATA_BYTES` (4 KB as JSON): no request can grow a
+  conversation by more than a message's worth.
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+from channels.ids import MAX_CONVERSATION_ID_CHARS, MAX_REST_SENDER_CHARS
+
 DEFAULT_MAX_MESSAGE_CHARS = 2000
 MAX_MESSAGE_CHARS_ENV = "MAX_MESSAGE_CHARS"
-MAX_SENDER_CHARS = 255  # the SQL tracker store's sender_id column is VARCHAR(255)
-MAX_BODY_BYTES = 1_000_000  # a REST body larger than this is refused (413) unread
+MAX_BODY_BYTES = 1_000_000  # larger bodies are refused (413) before they are read (channels/limits.py)
 MAX_METADATA_DEPTH = 20
+MAX_METADATA_BYTES = 4096  # metadata is stored with every user message
 
 # Replies the channels give themselves (the conversation glue for messages
 # that never reach Rasa, and for a failed action). No facts here.
@@ -93,6 +99,16 @@ def clean_json(value: Any, depth: int = 0) -> Any:
     return value
 
 
+def clean_metadata(value: Dict[str, Any], name: str = "metadata") -> Dict[str, Any]:
+    """:func:`clean_json`, then the size cap: BadRequest (413) if the metadata
+    takes more than :data:`MAX_METADATA_BYTES` as JSON."""
+    cleaned = clean_json(value)
+    size = len(json.dumps(cleaned, ensure_ascii=False).encode("utf-8"))
+    if size > MAX_METADATA_BYTES:
+        raise BadRequest(f"'{name}' is larger than {MAX_METADATA_BYTES:,} bytes as JSON", 413)
+    return cleaned
+
+
 def max_message_chars(
     credentials: Optional[Mapping[str, Any]] = None,
     env: Optional[Mapping[str, str]] = None,
@@ -143,9 +159,10 @@ def screen(text: str, limit: int = DEFAULT_MAX_MESSAGE_CHARS) -> Screened:
 # identifiers
 
 
-def valid_id(value: Any, max_chars: int = MAX_SENDER_CHARS) -> bool:
-    """A conversation/session id Rasa can store: 1-255 characters, no control
-    characters, no invalid Unicode, not only spaces."""
+def valid_id(value: Any, max_chars: int = MAX_CONVERSATION_ID_CHARS) -> bool:
+    """A conversation/session id Rasa can store: 1-255 characters (fewer when
+    ``max_chars`` says so), no control characters, no invalid Unicode, not
+    only spaces."""
     return (
         isinstance(value, str)
         and 0 < len(value) <= max_chars
@@ -162,12 +179,13 @@ def valid_id(value: Any, max_chars: int = MAX_SENDER_CHARS) -> bool:
 class RestRequest:
     message: str
     sender: Optional[str]  # None: the channel gives the request a conversation of its own
+    # (the caller's id: the channel stores the conversation under "rest:<sender>", channels/ids.py)
     metadata: Optional[Dict[str, Any]]
 
 
 def parse_rest_body(raw: bytes) -> RestRequest:
     """``{"sender": str?, "message": str, "metadata": object?}`` or BadRequest."""
-    if len(raw) > MAX_BODY_BYTES:
+    if len(raw) > MAX_BODY_BYTES:  # Sanic refuses these unread; this is for other callers
         raise BadRequest(f"the body is larger than {MAX_BODY_BYTES:,} bytes", 413)
     if not raw.strip():
         raise BadRequest("the body is empty: send a JSON object such as "
@@ -195,15 +213,15 @@ def parse_rest_body(raw: bytes) -> RestRequest:
             raise BadRequest(f"'sender' must be a string, not {_json_type(sender)}")
         if sender == "":
             sender = None
-        elif not valid_id(sender):
-            raise BadRequest(f"'sender' must be 1 to {MAX_SENDER_CHARS} characters, "
+        elif not valid_id(sender, MAX_REST_SENDER_CHARS):
+            raise BadRequest(f"'sender' must be 1 to {MAX_REST_SENDER_CHARS} characters, "
                              "without control characters or invalid Unicode")
 
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest(f"'metadata' must be an object, not {_json_type(metadata)}")
     return RestRequest(message=message, sender=sender,
-                       metadata=clean_json(metadata) if metadata is not None else None)
+                       metadata=clean_metadata(metadata) if metadata is not None else None)
 
 
 def _json_type(value: Any) -> str:

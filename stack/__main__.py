@@ -6,43 +6,62 @@
 
 Ports and files come from the environment: RASA_PORT (5005), ACTION_PORT
 (5055), RASA_MODEL (models/), ENDPOINTS (endpoints.yml), CREDENTIALS
-(credentials.yml); for the web chat (docs/WEBCHAT.md): WEB_PORT (8080),
-WEB_HOST (127.0.0.1), CORS_ORIGINS (origins allowed to talk to Rasa from a
-browser, space or comma separated; default: pages on localhost/127.0.0.1, any
-port) and RASA_SOCKET_URL (the Rasa URL the page connects to; default
-http://<the page's host>:RASA_PORT). Rasa's HTTP API stays off unless
-RASA_ENABLE_API=1, which requires RASA_AUTH_TOKEN (docs/RELIABILITY.md).
+(credentials.yml); HOST (127.0.0.1: the address the Rasa server and the web
+chat page listen on; HOST=0.0.0.0 exposes them to the network, the action
+server stays on 127.0.0.1); for the web chat (docs/WEBCHAT.md): WEB_PORT
+(8080), CORS_ORIGINS (origins allowed to talk to Rasa from a browser, space or
+comma separated; default: pages on localhost/127.0.0.1, any port) and
+RASA_SOCKET_URL (the Rasa URL the page connects to; default http://<the page's
+host>:RASA_PORT). Rasa's HTTP API stays off unless RASA_ENABLE_API=1, which
+requires RASA_AUTH_TOKEN (docs/RELIABILITY.md).
+
+`run` refuses to start, naming the process, if one of its ports is taken;
+restarts a server that dies (with back-off) while the others keep serving; and
+stops everything, leaving no process and no port behind, on Ctrl-C, SIGTERM or
+a hang-up of its terminal (stack/process.py).
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from typing import List, Optional
 
 from channels.slack_settings import slack_status  # does not import Rasa
 from stack import shell, web
 from stack.env import base_env
-from stack.process import LOOPBACK_ORIGINS, api_args, stack_from_env, stop_on_signals
+from stack.net import Stopping
+from stack.process import LOOPBACK_ORIGINS, api_args, say, stack_from_env, stop_on_signals, supervise
+
+PARTS = ["web", "actions", "rasa"]
+
+
+def refuse_busy_ports(busy: List[str]) -> bool:
+    for line in busy:
+        say(f"error: {line}", err=True)
+    return bool(busy)
 
 
 def cmd_run() -> int:
     stack = stack_from_env()
     stop_on_signals()
+    if refuse_busy_ports(stack.busy_ports()):
+        return 1
     try:
-        print(f"Starting the web chat page on {stack.web_url} ...", flush=True)
+        say(f"Starting the web chat page on {stack.web_url} ...")
         stack.start_web()
-        print(f"Starting the action server on {stack.action_url} ...", flush=True)
+        say(f"Starting the action server on {stack.action_url} ...")
         stack.start_actions()
-        print(f"Starting the Rasa server on {stack.rasa_url} (loading the model takes ~20 s) ...", flush=True)
+        say(f"Starting the Rasa server on {stack.rasa_url} (loading the model takes ~20 s) ...")
         stack.start_rasa()
         web_url = (f"http://localhost:{stack.web_port}/" if stack.web_url.startswith("http://127.0.0.1:")
                    else stack.web_url)
         allowed = ("any on localhost/127.0.0.1; others: set CORS_ORIGINS"
                    if stack.cors_origins == LOOPBACK_ORIGINS else " ".join(stack.cors_origins) or "none")
-        api = ("on, token from RASA_AUTH_TOKEN" if api_args(base_env())
+        api = ("on, token from RASA_AUTH_TOKEN" if api_args(base_env(secrets=True))
                else "off (RASA_ENABLE_API=1 and RASA_AUTH_TOKEN turn it on)")
-        print(
+        exposed = ("this machine only; HOST=0.0.0.0 exposes the web chat and the Rasa server"
+                   if stack.host in ("127.0.0.1", "localhost", "::1") else f"HOST={stack.host}")
+        say(
             "\nThe assistant is up.\n"
             f"  Web chat: {web_url}  (its widget talks socket.io to port {stack.rasa_port}; pages allowed to: "
             f"{allowed})\n"
@@ -52,19 +71,16 @@ def cmd_run() -> int:
             f"  {slack_status()}\n"
             f"  HTTP API: {api}\n"
             f"  Action server health: {stack.action_url}/health\n"
-            "Press Ctrl-C to stop the servers.",
-            flush=True,
+            f"  Listening ({exposed}): {stack.listening(PARTS)}\n"
+            "Press Ctrl-C to stop the servers."
         )
-        while all(p.poll() is None for p in stack.procs.values()):
-            time.sleep(0.5)
-        dead = [n for n, p in stack.procs.items() if p.poll() is not None]
-        print(f"error: {', '.join(dead)} server stopped unexpectedly", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping ...", flush=True)
+        supervise(stack, PARTS)
+        raise Stopping()
+    except Stopping:
+        say("\nStopping ...")
         return 0
     except (RuntimeError, TimeoutError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", err=True)
         return 1
     finally:
         stack.stop()
@@ -73,14 +89,17 @@ def cmd_run() -> int:
 def cmd_shell() -> int:
     stack = stack_from_env()
     stop_on_signals()
+    if refuse_busy_ports(stack.busy_ports(["actions", "rasa"])):
+        return 1
     try:
         return shell.run(stack)
-    except KeyboardInterrupt:
-        return 0
     except (RuntimeError, TimeoutError) as exc:
-        print(f"error: {exc} (see var/log/rasa.log and var/log/actions.log)", file=sys.stderr)
+        say(f"error: {exc} (see var/log/rasa.log and var/log/actions.log)", err=True)
         return 1
+    except (Stopping, KeyboardInterrupt, EOFError, OSError):  # OSError: the terminal is gone
+        return 0
     finally:
+        stop_on_signals()  # a second Ctrl-C or SIGTERM does not interrupt the stop
         stack.stop()
 
 

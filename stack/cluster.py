@@ -35,19 +35,19 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from stack.env import ROOT, int_env
+from channels import ids
+from stack.env import ROOT, base_env, int_env
 from stack.loadgen import cpu_seconds, load_run, machine_busy
 from stack.lockcheck import CONCURRENT_MESSAGES, send_at_once, turn_problems
-from stack.net import free_port, post_message, wait_http, wait_tcp
+from stack.net import Stopping, free_port, post_message, wait_http, wait_tcp
 from stack.nginx import nginx_conf
 from stack.postgres import DB_NAME, DB_USER, Postgres
-from stack.process import Stack, stop_on_signals
+from stack.process import Stack, interrupt_on_signals, spawn, stop_on_signals, stopping
 from stack.tools import ToolMissing, find_tool, missing_tools
 
 ENDPOINTS = "endpoints.cluster.yml"
@@ -129,12 +129,11 @@ class Cluster:
             self._start_postgres()
             self._start_redis()
             self._say(f"Starting the action server on http://127.0.0.1:{self.action_port} ...")
-            self.front.extra_env = self.env()
             self.front.start_actions()
             self._start_rasa_servers()
             self._start_nginx()
             if self.web_port:
-                self.front.web_port, self.front.web_host, self.front.rasa_port = self.web_port, self.listen, self.port
+                self.front.web_port, self.front.host, self.front.rasa_port = self.web_port, self.listen, self.port
                 self.front.start_web()
         except BaseException:
             self.failure_logs = self.log_tails()
@@ -159,9 +158,8 @@ class Cluster:
             f"logfile {self.logs / 'redis.log'}\n"
         )
         conf.chmod(0o600)
-        self.front.procs["redis"] = subprocess.Popen(
-            [find_tool("redis-server"), str(conf)], cwd=self.base, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=self.front.log_file("redis-stderr"), start_new_session=True)
+        self.front.procs["redis"] = spawn(["exec", find_tool("redis-server"), str(conf)], base_env(),
+                                          stdout=subprocess.DEVNULL, stderr=self.front.log_file("redis-stderr"))
         wait_tcp(self.redis_port, 20, self.front.procs["redis"])
         import redis
         client = redis.Redis(host="127.0.0.1", port=self.redis_port, password=self.redis_password)
@@ -192,31 +190,19 @@ class Cluster:
                   log_dir=self.logs / f"rasa-{i + 1}", extra_env=self.env(), rasa_args=["-i", "127.0.0.1"])
             for i, p in enumerate(ports)
         ]
-        errors: List[BaseException] = []
-
-        def start(stack: Stack) -> None:
-            try:
-                stack.start_rasa(timeout=300)
-            except BaseException as exc:  # reported below
-                errors.append(exc)
-
-        threads = [threading.Thread(target=start, args=(s,)) for s in self.rasa]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if errors:
-            raise errors[0]
+        for stack in self.rasa:  # from this (the main) thread, so that they die with this process
+            stack.spawn_rasa()
+        for stack in self.rasa:  # they load their models in parallel meanwhile
+            stack.wait_until_up("rasa", timeout=300)
 
     def _start_nginx(self) -> None:
         conf = self.base / "nginx" / "nginx.conf"
         conf.write_text(nginx_conf(self.base, self.listen, self.port, [s.rasa_port for s in self.rasa]))
         self._say(f"Starting nginx on {self.listen}:{self.port} (round-robin over the Rasa servers) ...")
-        self.front.procs["nginx"] = subprocess.Popen(
-            [find_tool("nginx"), "-p", str(self.base / "nginx"), "-c", str(conf),
+        self.front.procs["nginx"] = spawn(
+            ["exec", find_tool("nginx"), "-p", str(self.base / "nginx"), "-c", str(conf),
              "-e", str(self.logs / "nginx-error.log")],
-            cwd=self.base, stdin=subprocess.DEVNULL, stdout=self.front.log_file("nginx"),
-            stderr=subprocess.STDOUT, start_new_session=True)
+            base_env(), stdout=self.front.log_file("nginx"), stderr=subprocess.STDOUT)
         wait_http(f"{self.url}/webhooks/rest/", 30, self.front.procs["nginx"])
 
     def stop(self) -> None:
@@ -242,11 +228,12 @@ class Cluster:
             pass
         proc.wait(10)
 
-    def events(self, sender: str) -> List[dict]:
-        """The conversation as the tracker store holds it, in store order (events.id)."""
+    def events(self, sender: str, channel: str = ids.REST) -> List[dict]:
+        """The conversation of a `channel` sender (REST by default) as the
+        tracker store holds it, in store order (events.id)."""
         with self.pg.connect() as conn, conn.cursor() as cur:
             cur.execute("SELECT id, type_name, timestamp, intent_name, action_name, data "
-                        "FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+                        "FROM events WHERE sender_id = %s ORDER BY id", (ids.conversation_id(channel, sender),))
             return [dict(id=r[0], type=r[1], timestamp=r[2], intent=r[3], action=r[4], data=json.loads(r[5]))
                     for r in cur.fetchall()]
 
@@ -274,7 +261,7 @@ def cluster_from_env() -> Cluster:
     return Cluster(
         servers=n, port=int_env("RASA_PORT", 5005), server_ports=ports,
         action_port=int_env("ACTION_PORT", 5055), web_port=int_env("WEB_PORT", 8080),
-        listen=os.environ.get("CLUSTER_HOST", "127.0.0.1"), model=os.environ.get("RASA_MODEL", "models"),
+        listen=os.environ.get("HOST", "").strip() or "127.0.0.1", model=os.environ.get("RASA_MODEL", "models"),
         lock_lifetime=int_env("TICKET_LOCK_LIFETIME", 30), quiet=False,
     )
 
@@ -299,7 +286,7 @@ def cmd_run() -> int:
             flush=True,
         )
         reported = set()
-        while True:
+        while not stopping(0.5):
             infra = {n: p for n, p in cluster.front.procs.items()}
             dead_infra = [n for n, p in infra.items() if p.poll() is not None]
             if dead_infra:
@@ -314,8 +301,8 @@ def cmd_run() -> int:
             if not alive:
                 print("error: every Rasa server stopped", file=sys.stderr)
                 return 1
-            time.sleep(0.5)
-    except KeyboardInterrupt:
+        raise Stopping()
+    except Stopping:
         print("\nStopping ...", flush=True)
         return 0
     except (RuntimeError, TimeoutError, ToolMissing) as exc:
@@ -336,7 +323,7 @@ def cmd_load(argv: List[str]) -> int:
     ap.add_argument("--model", default=os.environ.get("RASA_MODEL", "models"))
     args = ap.parse_args(argv)
     rows = []
-    stop_on_signals()
+    interrupt_on_signals()
     for n in [int(x) for x in args.servers.split(",")]:
         cluster = Cluster(servers=n, port=free_port(), action_port=free_port(), model=args.model, quiet=False)
         try:
@@ -386,7 +373,7 @@ def cmd_lockcheck(argv: List[str]) -> int:
     ap.add_argument("--trials", type=int, default=20)
     ap.add_argument("--model", default=os.environ.get("RASA_MODEL", "models"))
     args = ap.parse_args(argv)
-    stop_on_signals()
+    interrupt_on_signals()
     cluster = Cluster(servers=2, port=free_port(), action_port=free_port(), model=args.model,
                       lock_store=args.lock_store, quiet=False)
     bad = 0

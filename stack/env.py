@@ -17,9 +17,19 @@ def rasa_bin() -> str:
     return str(exe) if exe.exists() else "rasa"
 
 
-def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """This process's environment for a child server: quiet TensorFlow, no
-    telemetry, and the project root on PYTHONPATH (channels/, addons/, actions/)."""
+# Secrets: they reach only the Rasa server (its Slack channel, its HTTP API
+# token, its tracker and lock stores, its web chat session key), always through
+# the environment, never on a command line; every other child gets none.
+SECRETS = (
+    "SLACK_TOKEN", "SLACK_SIGNING_SECRET", "RASA_AUTH_TOKEN", "TRACKER_DB_PASSWORD", "LOCK_REDIS_PASSWORD",
+    "SOCKETIO_SESSION_KEY", "PGPASSWORD", "REDIS_PASSWORD", "DB_PASSWORD",
+)
+
+
+def base_env(extra: Optional[Dict[str, str]] = None, secrets: bool = False) -> Dict[str, str]:
+    """This process's environment for a child: quiet TensorFlow, no
+    telemetry, and the project root on PYTHONPATH (channels/, addons/, actions/);
+    without the SECRETS unless ``secrets`` (the Rasa server)."""
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -28,6 +38,9 @@ def base_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     if extra:
         env.update(extra)
+    if not secrets:
+        for name in SECRETS:
+            env.pop(name, None)
     return env
 
 

@@ -13,10 +13,17 @@ width. Here instead:
   input checks as every channel), opens with the assistant's greeting
   (`/greet`), prints every answer whole, and only then offers its buttons in a
   menu (arrow keys; the last entry lets you type); `/stop`, Ctrl-C or Ctrl-D quit.
+
+Stopping leaves nothing behind (stack/process.py): while the servers start, a
+Ctrl-C, SIGTERM or hang-up is acted on at the supervisor's safe points; once
+they are up and the conversation waits on the terminal, SIGTERM and SIGHUP
+interrupt it like Ctrl-C, and a terminal that has gone away ends it (EOF), so
+`python -m stack shell` stops both servers in every case.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 import uuid
 from typing import Any, Dict, List, Optional
@@ -24,7 +31,8 @@ from typing import Any, Dict, List, Optional
 import requests
 
 from stack.env import ROOT
-from stack.process import Stack
+from stack.net import Stopping
+from stack.process import Stack, interrupt_on_signals, stopping
 
 LOG_DIR = ROOT / "var" / "log"
 PROMPT = "Your input ->"
@@ -95,5 +103,12 @@ def run(stack: Stack) -> int:
           f"and {logs}/actions.log ...", flush=True)
     stack.start_actions()
     stack.start_rasa()
+    if stopping():
+        raise Stopping()
+    # the conversation blocks on the terminal: from here a stop interrupts it
+    interrupt_on_signals()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    if stopping():
+        raise Stopping()
     print(f"Ready. Type a question and press Enter; {STOP} or Ctrl-C quits.\n", flush=True)
     return converse(stack)

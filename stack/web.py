@@ -5,9 +5,14 @@ GET/HEAD only; the files of web/ and build/web/ by name (flat, no directories,
 so no path in a request can reach anything else), a generated /config.js, and
 docs/RELIABILITY.md (as plain text: the page links to its statement of what is
 stored).
-Settings from the environment: WEB_PORT (8080), WEB_HOST (127.0.0.1),
+Settings from the environment: WEB_PORT (8080), HOST (127.0.0.1),
 RASA_PORT (5005) and RASA_SOCKET_URL (the Rasa URL the page connects to;
 default http://<the page's host>:RASA_PORT); WEB_LOG=1 logs every request.
+
+A client has READ_TIMEOUT_S to send its request head, counted from the
+connection (a client that sends nothing, or a byte at a time, is hung up on),
+and each read or write of the connection times out after as long; control
+characters from request lines are written to the log escaped (\x1b), never raw.
 """
 
 from __future__ import annotations
@@ -15,19 +20,30 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import re
+import socket
 import sys
+import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List
 
 from stack.env import ROOT, int_env
-from stack.process import stop_on_signals
+from stack.process import DEFAULT_HOST, interrupt_on_signals
 
 WEB_DIR = ROOT / "web"                  # the chat page (index.html, chat.js, chat.css)
 WEB_BUILD_DIR = ROOT / "build" / "web"  # socket.io's client (python -m stack.widget)
 # documents the page links to, by URL name
 WEB_DOCS = {"RELIABILITY.md": ROOT / "docs" / "RELIABILITY.md"}
+READ_TIMEOUT_S = 5.0  # a request head (GET, HEAD) comes in one packet; browsers send it at once
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """Control characters as \\xNN, so a request line cannot write to the
+    terminal or forge log lines."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def web_files() -> Dict[str, Path]:
@@ -45,9 +61,32 @@ class WebChatHandler(BaseHTTPRequestHandler):
     """GET/HEAD only: the page's files and a generated /config.js."""
 
     server_version = "webchat"
+    timeout = READ_TIMEOUT_S  # every read and write of the connection (socketserver.StreamRequestHandler)
     rasa_port = 5005
     socket_url = ""  # RASA_SOCKET_URL; empty: same host as the page, port rasa_port
     files: Dict[str, Path] = {}
+
+    def setup(self) -> None:
+        super().setup()
+        # the whole request head within READ_TIMEOUT_S, however slowly it trickles in
+        self._head_deadline = threading.Timer(READ_TIMEOUT_S, self._hang_up)
+        self._head_deadline.daemon = True
+        self._head_deadline.start()
+
+    def _hang_up(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def parse_request(self) -> bool:
+        ok = super().parse_request()  # the request line and the headers are read by now
+        self._head_deadline.cancel()
+        return ok
+
+    def finish(self) -> None:
+        self._head_deadline.cancel()
+        super().finish()
 
     def do_GET(self) -> None:  # http.server's naming
         self._serve(send_body=True)
@@ -106,7 +145,7 @@ class WebChatHandler(BaseHTTPRequestHandler):
         super().log_request(code, size)
 
     def log_message(self, format: str, *args: object) -> None:
-        sys.stderr.write(f"web: {self.address_string()} {format % args}\n")
+        sys.stderr.write(f"web: {self.address_string()} {escape_controls(format % args)}\n")
 
 
 def serve() -> int:
@@ -120,14 +159,14 @@ def serve() -> int:
     WebChatHandler.files = files
     WebChatHandler.rasa_port = int_env("RASA_PORT", 5005)
     WebChatHandler.socket_url = os.environ.get("RASA_SOCKET_URL", "").rstrip("/")
-    host, port = os.environ.get("WEB_HOST", "127.0.0.1"), int_env("WEB_PORT", 8080)
+    host, port = os.environ.get("HOST", "").strip() or DEFAULT_HOST, int_env("WEB_PORT", 8080)
     try:
         server = ThreadingHTTPServer((host, port), WebChatHandler)
     except OSError as exc:
-        print(f"error: cannot serve the web chat on {host}:{port}: {exc} (set WEB_PORT)", file=sys.stderr)
+        print(f"error: cannot serve the web chat on {host}:{port}: {exc} (set WEB_PORT or HOST)", file=sys.stderr)
         return 1
     server.daemon_threads = True
-    stop_on_signals()
+    interrupt_on_signals()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -6,6 +6,8 @@ needs to choose the server, and through nginx otherwise."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import subprocess
 import threading
 import time
@@ -20,6 +22,7 @@ from stack.lockcheck import CONCURRENT_MESSAGES, send_at_once, turn_problems, tu
 from stack.net import free_port, post_message, wait_tcp
 from stack.tools import find_tool, missing_tools
 from tests.helpers import MODEL
+from tests.helpers.clients import secrets_seen
 
 LOCK_LIFETIME = 15  # TICKET_LOCK_LIFETIME: how long a dead server's ticket can hold a conversation
 
@@ -44,8 +47,8 @@ def cluster():
 
 
 @pytest.fixture(scope="module")
-def redis_port():
-    """A bare Redis on loopback, for the lock store's own tests (no Rasa server)."""
+def redis_server():
+    """A bare Redis on loopback, for the lock store's own tests (no Rasa server): (port, process)."""
     if "redis-server" in missing_tools():
         pytest.skip("redis-server not installed and `make cluster-deps` could not install it")
     port = free_port()
@@ -54,10 +57,16 @@ def redis_port():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_tcp(port, 20, proc)
-        yield port
+        yield port, proc
     finally:
+        proc.send_signal(signal.SIGCONT)  # in case a test stopped it
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def redis_port(redis_server) -> int:
+    return redis_server[0]
 
 
 def test_lock_store_issues_each_ticket_once_under_concurrency(redis_port):
@@ -103,6 +112,105 @@ def test_lock_store_waiter_outlives_a_dead_servers_ticket(redis_port):
     assert store.get_lock("conv") is None  # cleaned up after the turn
 
 
+def test_lock_store_serves_one_holder_at_a_time_on_the_asyncio_client(redis_port):
+    """Six holders (each its own store and connections, as six servers would
+    have) take one conversation's lock at once through ``lock()``, which talks
+    to Redis with the asyncio client: never two inside at a time, each gets its
+    turn, in ticket order, and the lock is gone afterwards."""
+    from addons.lock_store import AtomicRedisLockStore
+
+    stores = [AtomicRedisLockStore(host="127.0.0.1", port=redis_port, key_prefix="t3") for _ in range(6)]
+    inside: List[int] = []
+    order: List[int] = []
+    most = 0
+
+    async def hold(i: int, store) -> None:
+        nonlocal most
+        async with store.lock("conv", lock_lifetime=30, wait_time_in_seconds=0.05):
+            inside.append(i)
+            most = max(most, len(inside))
+            order.append(i)
+            await asyncio.sleep(0.1)  # a turn's work: others poll Redis meanwhile
+            inside.remove(i)
+
+    async def main() -> None:
+        await asyncio.gather(*(hold(i, s) for i, s in enumerate(stores)))
+
+    asyncio.run(main())
+    assert most == 1 and sorted(order) == list(range(6)), (most, order)
+    assert stores[0].get_lock("conv") is None
+
+
+async def _lock_while_ticking(store, conversation: str) -> tuple:
+    """Take a lock as Rasa does; (error, seconds it took, how often a 50 ms
+    ticker ran meanwhile on the same event loop)."""
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    started = time.monotonic()
+    error = None
+    try:
+        async with store.lock(conversation, wait_time_in_seconds=0.1):
+            pass
+    except Exception as exc:  # what is raised is the point
+        error = exc
+    took = time.monotonic() - started
+    task.cancel()
+    return error, took, ticks
+
+
+def test_a_hung_redis_never_blocks_the_event_loop(redis_server):
+    """Rasa takes a conversation's lock on its event loop. With Redis hung
+    (the real one, stopped with SIGSTOP: connections are accepted, nothing is
+    answered), our lock store gives up after its deadline (LockError: the
+    user gets the channels' apology) while the loop goes on serving everyone
+    else; Rasa's own store holds the loop for the same time. Once Redis is
+    back, the next lock is taken and released as before."""
+    from rasa.core.lock_store import LockError, RedisLockStore
+
+    from addons.lock_store import AtomicRedisLockStore
+
+    port, proc = redis_server
+    ours = AtomicRedisLockStore(host="127.0.0.1", port=port, key_prefix="t4", socket_timeout=1)
+    stock = RedisLockStore(host="127.0.0.1", port=port, key_prefix="t4", socket_timeout=1)
+    proc.send_signal(signal.SIGSTOP)
+    try:
+        error, took, ticks = asyncio.run(_lock_while_ticking(ours, "conv"))
+        assert isinstance(error, LockError) and "did not answer within 1 s" in str(error), error
+        assert 0.9 < took < 3, took
+        assert ticks >= 0.6 * took / 0.05, (ticks, took)  # the loop ran all along
+
+        error, took, ticks = asyncio.run(_lock_while_ticking(stock, "conv"))
+        assert isinstance(error, LockError) and took >= 0.9, (error, took)
+        assert ticks <= 2, ticks  # the contrast: Rasa's store held the loop
+    finally:
+        proc.send_signal(signal.SIGCONT)
+
+    # Redis answers again: a fresh conversation's lock is taken, and released
+    error, took, _ = asyncio.run(_lock_while_ticking(ours, "after"))
+    assert error is None and took < 1, (error, took)
+    assert ours.get_lock("after") is None
+
+
+def test_database_and_redis_passwords_reach_only_the_rasa_servers(cluster):
+    """On no command line, in no other process's environment; Redis reads its
+    password from a file only its owner can read."""
+    passwords = {"TRACKER_DB_PASSWORD": cluster.pg.password, "LOCK_REDIS_PASSWORD": cluster.redis_password}
+    procs = {**cluster.front.procs, **{f"rasa-{i}": s.procs["rasa"] for i, s in enumerate(cluster.rasa)}}
+    seen = secrets_seen(procs, passwords)
+    expected = {name: (["env:TRACKER_DB_PASSWORD", "env:LOCK_REDIS_PASSWORD"] if name.startswith("rasa-") else [])
+                for name in procs}
+    assert seen == expected, seen
+    assert (cluster.base / "redis.conf").stat().st_mode & 0o777 == 0o600
+
+
 def sender() -> str:
     return f"cluster-{uuid.uuid4().hex[:10]}"
 
@@ -111,6 +219,39 @@ def text(url: str, who: str, message: str) -> str:
     replies = post_message(url, who, message, timeout=90)
     assert replies, f"no reply to {message!r} from {url}"
     return "\n".join(m.get("text", "") for m in replies)
+
+
+def test_purge_and_forget_on_the_clusters_postgresql(cluster):
+    """`make purge` and `make forget` with ENDPOINTS=endpoints.cluster.yml (its
+    ${VAR}s from the environment) delete from the cluster's PostgreSQL store
+    while the servers run: an idle conversation (its events moved 91 days
+    back) goes, a recent one stays until it is forgotten on request."""
+    import os
+    import sys
+
+    from stack.env import ROOT
+
+    old, recent = sender(), sender()
+    for who in (old, recent):
+        assert post_message(cluster.url, who, "do micro-credentials expire?", timeout=90)
+    with cluster.pg.connect() as conn, conn.cursor() as cur:
+        cur.execute("UPDATE events SET timestamp = timestamp - %s WHERE sender_id = %s",
+                    (91 * 86400, f"rest:{old}"))
+        assert cur.rowcount > 0
+        conn.commit()  # Postgres.connect() closes without committing
+
+    def retention(*args: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "RETENTION_DAYS"}
+        env.update({**cluster.env(), "ENDPOINTS": "endpoints.cluster.yml"})
+        done = subprocess.run([sys.executable, "-m", "stack.retention", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "Deleted 1 conversations idle for more than 90 days" in retention("purge")
+    assert cluster.events(old) == [] and cluster.events(recent)
+    assert f"Deleted the conversation 'rest:{recent}'" in retention("forget", f"rest:{recent}")
+    assert cluster.events(recent) == []
 
 
 def test_conversation_alternating_between_servers_keeps_its_context(cluster):
@@ -160,9 +301,9 @@ def test_socketio_through_nginx(cluster):
         client.on("bot_uttered", lambda data: inbox.put_nowait(("bot", data)))
         await client.connect(cluster.url, socketio_path="/socket.io", transports=["polling"], wait_timeout=20)
         try:
-            who = sender()
-            await client.emit("session_request", {"session_id": who})
-            assert (await asyncio.wait_for(inbox.get(), 20))[0] == "confirm"
+            await client.emit("session_request", {})
+            kind, who = await asyncio.wait_for(inbox.get(), 20)
+            assert kind == "confirm"
 
             async def answer_with(needle: str) -> str:
                 deadline = time.monotonic() + 30

@@ -19,7 +19,16 @@ import requests
 from channels.text import APOLOGY_REPLY, EMPTY_REPLY, SILENT_TURN_REPLY
 from stack.process import Stack
 from tests.helpers.actions import FakeActionServer
-from tests.helpers.clients import LogWatch, SocketClient, new_sender, say, text_of, user_texts
+from tests.helpers.clients import (
+    LogWatch,
+    SocketClient,
+    new_sender,
+    rest_conversation,
+    say,
+    secrets_seen,
+    text_of,
+    user_texts,
+)
 from tests.helpers.servers import started_stack
 from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, has, message_event, sign
 
@@ -55,8 +64,10 @@ def timed_say(stack: Stack, sender: str, message: str) -> tuple:
 
 
 def tracker_events(stack: Stack, sender: str, token: Optional[str] = API_TOKEN) -> requests.Response:
+    """The REST sender's conversation through the HTTP API (stored as rest:<sender>)."""
     params = {"token": token} if token is not None else {}
-    return requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params=params, timeout=10)
+    return requests.get(f"{stack.rasa_url}/conversations/{rest_conversation(sender)}/tracker", params=params,
+                        timeout=10)
 
 
 # --------------------------------------------------------------------------
@@ -72,7 +83,17 @@ def test_http_api_requires_the_token(stack: Stack):
         r = requests.request(method, stack.rasa_url + path, json={"text": "hi", "sender": "user"}, timeout=10)
         assert r.status_code == 401, (path, r.status_code)
     ok = tracker_events(stack, sender)
-    assert ok.status_code == 200 and ok.json()["sender_id"] == sender
+    assert ok.status_code == 200 and ok.json()["sender_id"] == rest_conversation(sender)
+
+
+def test_secrets_reach_only_the_rasa_server_and_never_a_command_line(actions_up: Stack):
+    """The API token, the Slack token and signing secret: in the Rasa server's
+    environment, on no command line (every user of the machine can read those),
+    nowhere in the action server's."""
+    seen = secrets_seen(actions_up.procs, {"RASA_AUTH_TOKEN": API_TOKEN, "SLACK_TOKEN": TOKEN,
+                                           "SLACK_SIGNING_SECRET": SECRET})
+    assert seen == {"actions": [], "rasa": ["env:RASA_AUTH_TOKEN", "env:SLACK_TOKEN", "env:SLACK_SIGNING_SECRET"]}, seen
+    assert tracker_events(actions_up, new_sender()).status_code == 200  # and the API still has its token
 
 
 # --------------------------------------------------------------------------
@@ -95,9 +116,7 @@ def test_action_server_down_apology_at_once_then_back(actions_up: Stack, fake_sl
     # the same apology on the other channels
     client = SocketClient(stack.rasa_url).connect()
     try:
-        session = uuid.uuid4().hex
-        client.emit("session_request", {"session_id": session})
-        client.wait(1)
+        session = client.session()
         client.emit("user_uttered", {"message": "how much does the CPA cost?", "session_id": session})
         assert APOLOGY in client.wait(1)[0]["text"]
     finally:

@@ -20,7 +20,7 @@ from channels.slack import SeenEvents, SlackBot, SlackInput, conversation_id, ev
 from channels.slack_settings import SLACK_NOT_CONFIGURED, slack_settings, slack_status
 from stack.process import Stack
 from tests.helpers.actions import FakeActionServer
-from tests.helpers.clients import user_texts
+from tests.helpers.clients import stored_user_events
 from tests.helpers.servers import started_stack
 from tests.helpers.slack import (
     SECRET,
@@ -239,7 +239,7 @@ def test_mention_in_a_channel_is_answered_in_its_thread_and_the_thread_continues
     fake_slack.wait_for(channel, has("60 professional development units"), "expiry of the PMP", thread=thread)
     assert fake_slack.posts(channel) == fake_slack.posts(channel, thread)  # nothing outside the thread
     conversation = f"slack:T0TEST:{channel}:{thread}"
-    said = user_texts(slack_stack, [conversation])[conversation]
+    said = [e.get("text") for e in stored_user_events(slack_stack, conversation)]
     assert said == ["tell me about the PMP", "and how much does it cost?", "does it expire?"], said
 
 

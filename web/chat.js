@@ -2,7 +2,10 @@
  *
  * Protocol (Rasa's SocketIOInput with session_persistence, as rasa-webchat spoke it):
  *   -> session_request {session_id}          on every (re)connect; null for a new conversation
- *   <- session_confirm session_id            the socket joins that conversation's room
+ *   <- session_confirm session_id            the socket joins that conversation's room; the id is
+ *                                             issued by the server (channels/ids.py): one it did not
+ *                                             issue, or that another live socket holds, is answered
+ *                                             with a fresh id, which the page then keeps
  *   -> user_uttered {message, customData, session_id}
  *   <- bot_uttered {text, quick_replies?: [{title, payload}], buttons?: [...]}
  *
