@@ -92,8 +92,9 @@ def _feedback_step(tracker: Tracker, reply: answers.Reply) -> "tuple[answers.Rep
     if tracker.get_slot(v.SLOT_AWAITING_COMMENT):  # answered right after a 👎
         events.append(SlotSet(v.SLOT_AWAITING_COMMENT, None))
         comment = feedback.uncertain_comment(tracker.latest_message or {})
-        if comment:  # not surely a question: keep it as the comment too
+        if comment:  # not surely a question: keep it as the comment too, and say so
             events.append(SlotSet(v.SLOT_FEEDBACK_COMMENT, comment))
+            reply = dataclasses.replace(reply, text=f"{feedback.NOTED_AND_ANSWERED}\n{reply.text}")
     if ask or count != before:
         events.append(SlotSet(v.SLOT_ANSWERS_SINCE_FEEDBACK, float(count)))
     return reply, events

@@ -31,6 +31,9 @@ ASK_COMMENT = ("Sorry it didn't help. What was missing? Tell me in a few words "
 THANKS_UP = "Thanks for the feedback! Ask me anything else about micro-credentials or certifications."
 THANKS_COMMENT = ("Thanks, I've passed that on to the people who maintain my answers. "
                   "Anything else about micro-credentials or certifications?")
+# said before an answer to a message that may be the comment or a question
+NOTED_AND_ANSWERED = ("Thanks, I've passed that on to the people who maintain my answers. "
+                      "In case it was also a question:")
 
 # topics that are answers worth rating (not fallbacks, not "I have no facts on X")
 NOT_RATED_TOPICS = frozenset({"unknown_credential"})

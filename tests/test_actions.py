@@ -173,7 +173,8 @@ def test_more_detail_with_nothing_before_asks_more_about_what(last_subject):
     "text,value,intent,needles,absent,remember",
     [
         ("does the PMP expire?", "PMP", "ask_expiry",
-         ["The PMP", "every three years", "60 professional development units", "PMI", "as of 2025"], [], PMP),
+         ["Project Management Professional (PMP)", "every three years", "60 professional development units", "PMI",
+          "as of 2025"], [], PMP),
         ("how long does python for data analysis take?", "python for data analysis", "ask_duration",
          ["The article doesn't say how long Python for Data Analysis takes", "hours to days", "Check with the issuer"],
          [], "Python for Data Analysis"),

@@ -328,7 +328,7 @@ def test_rest_stream_mode_is_checked_too(servers):
     [
         ('/ask_expiry{"credential":"nope"}', 'no facts on "nope"'),
         ('/ask_expiry{"credential":"pmp"}', "60 professional development units"),
-        ('/ask_cost{"credential":"Project Management Professional"}', "Project Management Professional"),
+        ('/ask_cost{"credential":"Project Management Professional"}', "US$405"),  # the PMP's fee
         ('/ask_expiry{bad json', None),
         ('/ask_expiry{"credential": 5}', None),
         ('/ask_expiry{"credential": null}', None),
