@@ -483,15 +483,16 @@ class ActionGiveAdvice(Action):
 
 
 class ActionInform(Action):
-    """A bare answer ("a few weeks", "under $200"): after advice it refines the
-    advice; otherwise the assistant asks what the user would like to know."""
+    """A bare answer ("a few weeks", "under $200"): once advice was given in the
+    conversation (even with other questions since) it refines that advice;
+    otherwise the assistant asks what the user would like to know."""
 
     def name(self) -> Text:
         return "action_inform"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         goal = tracker.get_slot(v.SLOT_GOAL)
-        if tracker.get_slot(v.SLOT_LAST_TOPIC) != v.TOPIC_ADVICE or goal not in GOALS:
+        if goal not in GOALS:  # no advice given yet in this conversation (set only by the advice form)
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
         slots = {s: tracker.get_slot(s) for s in v.ADVICE_SLOTS}

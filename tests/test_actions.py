@@ -510,9 +510,15 @@ def test_subjects_are_listed_as_subjects_not_credentials():
 
 
 def test_inform_without_advice_asks_what_the_user_wants_to_know():
-    messages, slots = run_all(A.ActionInform(), "a few weeks", "inform", slots={"last_topic": "faq/what_is",
-                                                                                  "goal": "upskill"})
+    messages, slots = run_all(A.ActionInform(), "a few weeks", "inform", slots={"last_topic": "faq/what_is"})
     assert [m.get("response") for m in messages] == ["utter_ask_rephrase"] and slots == {}
+
+
+def test_inform_after_advice_and_another_question_still_refines_the_advice():
+    out, _, slots = run(A.ActionInform(), "a few weeks", "inform",
+                        slots={"last_topic": "faq/what_is", "goal": "upskill", "field": "data"})
+    assert slots["time_available"] == "short" and slots["last_topic"] == "advice"
+    assert "micro-credentials" in out
 
 
 def test_inform_after_advice_refines_it():

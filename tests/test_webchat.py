@@ -64,6 +64,8 @@ DESKTOP = {"width": 1000, "height": 820}
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True, has_touch=True)
 # questions the model is unsure about: "Did you mean …?" (the first that gets one is used)
 UNSURE = [
+    "and the other one?",
+    "and the next one?",
     "what is the intro to python one",
     "who's allowed to award micro-credentials - anyone at all?",
     "how do they asess people for micro-credentials",
