@@ -315,7 +315,7 @@ def test_socketio_through_nginx(cluster):
             await client.emit("user_uttered", {"message": "tell me about the PMP", "session_id": who})
             await answer_with("is a professional certification")
             await client.emit("user_uttered", {"message": "does it expire?", "session_id": who})
-            return await answer_with("expiry")
+            return await answer_with("every three years")
         finally:
             await client.disconnect()
             # end engineio's polling tasks before closing their HTTP session
