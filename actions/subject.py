@@ -68,7 +68,7 @@ def product_mention(text: Optional[str], entities: Sequence[Mapping[str, Any]]) 
         return None
     start, end = products[0]["start"], products[0]["end"]
     while True:  # rightwards over entities and capitalised words
-        nxt = next((e for e in usable if e["start"] >= end and _GAP.fullmatch(text[end:e["start"]])
+        nxt = next((e for e in usable if e["start"] >= end and e["end"] > end and _GAP.fullmatch(text[end:e["start"]])
                     and e.get("entity") in ("product", "credential", "kind", "field", "topic")), None)
         if nxt is not None:
             end = nxt["end"]

@@ -88,3 +88,23 @@ def test_two_equally_likely_answers_answer_the_first():
     assert ambiguous_but_answerable([("faq_replace_degrees", 0.28), ("faq_higher_education", 0.25)],
                                     answerable) is None  # not sure at all: ask
     assert ambiguous_but_answerable([("greet", 0.5), ("faq_higher_education", 0.45)], answerable) is None
+
+
+def test_product_mention_ends_on_entities_that_do_not_move_forward():
+    """An entity that ends where the name already ends (or before it starts, as a
+    malformed one from a client can) must not keep the rightward scan in place
+    (it once looped for ever); run in a thread so that a regression fails, not hangs."""
+    import threading
+
+    from actions.subject import product_mention
+
+    text = "is the Google Data Analytics Certificate any good"
+    product = {"entity": "product", "start": 7, "end": 13}
+    stuck = {"entity": "kind", "start": 13, "end": 13}
+    backwards = {"entity": "field", "start": 14, "end": 3}
+    found = []
+    worker = threading.Thread(target=lambda: found.append(product_mention(text, [product, stuck, backwards])),
+                              daemon=True)
+    worker.start()
+    worker.join(10)
+    assert found == ["Google Data Analytics Certificate"], "product_mention did not return within 10 s"

@@ -36,17 +36,14 @@ from tests.helpers.clients import (
     tracker_db,
     webhook,
 )
-from tests.helpers.servers import started_stack
-from tests.helpers.slack import SECRET, TOKEN, FakeSlackApi, SlackClient, button_click, message_event, texts
+from tests.helpers.slack import FakeSlackApi, SlackClient, button_click, message_event, started_slack_stack, texts
 
 TEAM = "T0TEST"  # the team of tests/helpers/slack.py's events
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, fake_slack: FakeSlackApi) -> Iterator[Stack]:
-    s = started_stack(tmp_path_factory.mktemp("security"), tracker_store="SQL",
-                      extra_env={"SLACK_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-                                 "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_CHANNEL": ""})
+    s = started_slack_stack(tmp_path_factory.mktemp("security"), fake_slack)
     yield s
     s.stop()
 

@@ -21,9 +21,7 @@ from channels.slack_settings import SLACK_NOT_CONFIGURED, slack_settings, slack_
 from stack.process import Stack
 from tests.helpers.actions import FakeActionServer
 from tests.helpers.clients import stored_user_events
-from tests.helpers.servers import started_stack
 from tests.helpers.slack import (
-    SECRET,
     TOKEN,
     FakeSlackApi,
     SlackClient,
@@ -32,6 +30,7 @@ from tests.helpers.slack import (
     mention,
     message_event,
     sign,
+    started_slack_stack,
     texts,
 )
 
@@ -42,9 +41,7 @@ from tests.helpers.slack import (
 @pytest.fixture(scope="module")
 def slack_stack(tmp_path_factory, fake_slack: FakeSlackApi):
     """The real servers with Slack enabled and its Web API pointed at the fake."""
-    stack = started_stack(tmp_path_factory.mktemp("slack"), tracker_store="SQL",
-                          extra_env={"SLACK_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-                                     "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_CHANNEL": ""})
+    stack = started_slack_stack(tmp_path_factory.mktemp("slack"), fake_slack)
     yield stack
     stack.stop()
 

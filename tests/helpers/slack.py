@@ -10,11 +10,15 @@ import json
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 from urllib.parse import parse_qs, urlencode
 
 import requests
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from stack.process import Stack
 
 TOKEN = "xoxb-test-token"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -193,3 +197,12 @@ class SlackClient:
     def interactive(self, payload: Dict[str, Any], **kw: Any) -> requests.Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, content_type="application/x-www-form-urlencoded", **kw)
+
+
+def started_slack_stack(tmp: Path, fake_slack: "FakeSlackApi") -> "Stack":
+    """The real servers with Slack enabled (SQL tracker store) and its Web API pointed at the fake."""
+    from tests.helpers.servers import started_stack
+
+    return started_stack(tmp, tracker_store="SQL",
+                         extra_env={"SLACK_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+                                    "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_CHANNEL": ""})
