@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import logging
+import re
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
 
@@ -218,7 +219,23 @@ def attribute_replies(tracker: Tracker, intent: str) -> List[answers.Reply]:
         # "what education does a CPA need?" classified as what it covers: the attribute asked in words
         return [_attribute_reply(subject, a) for a in route.attributes]
     attribute = v.INTENT_ATTRIBUTE[intent]
+    licensed = _licensed_field(subject, _latest(tracker).get("text"))
+    if licensed:  # "how do I renew my nursing licence?": a professional licence, not a credential
+        return [answers.licensed_field_answer(KB, licensed, attribute)]
     return _with_second_part(tracker, subject, _attribute_reply(subject, attribute), attribute)
+
+
+_LICENCE = re.compile(r"\blicen[cs](?:e|es|ed|ing|ure)\b", re.IGNORECASE)
+
+
+def _licensed_field(subject: Subject, text: Optional[str]) -> Optional[str]:
+    """A regulated field (nursing, law ...) whose licence the message asks about,
+    with no credential, kind or article subject named."""
+    if subject.credentials or subject.kinds or subject.topics or subject.unknown:
+        return None
+    if not isinstance(text, str) or not _LICENCE.search(text):
+        return None
+    return next((f for f in subject.fields if KB.fields[f].regulated and KB.fields[f].entry is not None), None)
 
 
 def kind_replies(tracker: Tracker, intent: str) -> List[answers.Reply]:

@@ -304,6 +304,17 @@ def unknown_answer(kb: Knowledge, mention: str, attribute: Optional[str] = None,
 # subjects the article names (React, agile methods): not credentials
 
 
+def licensed_field_answer(kb: Knowledge, field_id: str, attribute: str) -> Reply:
+    """An attribute asked of a regulated profession itself ("how do I renew my nursing
+    licence?"): not something the article answers; what it says of entering that field."""
+    f = kb.fields[field_id]
+    assert f.entry is not None
+    text = (f"The article doesn't cover professional licences in {f.label}, so it can't tell you "
+            f"{_asks(kb, attribute, 'one')}. {_sentence(f.entry.text)}")
+    return Reply(f"{text}\n{cite(kb, f.entry)}", _buttons([v.faq_intent("regulated_professions")]),
+                 topic=v.TOPIC_SUBJECT)
+
+
 def topic_answer(kb: Knowledge, topic_id: str, attribute: Optional[str] = None) -> Reply:
     t: Topic = kb.topics[topic_id]
     if t.concept:

@@ -540,3 +540,17 @@ def test_out_of_scope_naming_a_product_says_there_are_no_facts_on_it():
     out, _, slots = run(A.ActionOutOfScope(), text, "out_of_scope", [entity("product", "ScrumMaster", text)])
     assert out.startswith('I have no facts on "Certified ScrumMaster"')
     assert slots["unknown_credential"] == "Certified ScrumMaster"
+
+
+@pytest.mark.parametrize("text,value,intent,says", [
+    ("how do I renew my nursing license?", "nursing", "ask_expiry", "whether one expires"),
+    ("how long does a law licence take", "law", "ask_duration", "how long one takes"),
+])
+def test_a_professional_licence_is_not_answered_as_a_micro_credential(text, value, intent, says):
+    """A licence in a regulated field is not a micro-credential: no general micro-credential
+    expiry or duration, but what the article says of entering that field, and whom to ask."""
+    out, buttons, _ = run(A.ActionAnswerAttribute(), text, intent, [entity("field", value, text)])
+    assert out.startswith("The article doesn't cover professional licences in") and says in out
+    assert "2 to 3 years" not in out and "hours to days" not in out
+    assert "check with" in out
+    assert [b["payload"] for b in buttons] == ["/faq_regulated_professions"]

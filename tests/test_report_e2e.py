@@ -29,8 +29,7 @@ SCREENSHOT = ROOT / "docs" / "report.png"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 UNANSWERED = {  # group -> the wordings sent, each by a different user
-    "nursing": ["how do I renew my nursing license?", "how do i renew my nursing licence",
-                "renewing my nursing license, how?"],
+    "passport": ["how do I renew my passport?", "how do i renew my passport", "renewing my passport, how?"],
     "weather": ["what's the weather in Paris tomorrow?", "whats the weather like in paris tomorrow"],
 }
 UNKNOWN = "does the AWS Solutions Architect expire?"
@@ -121,11 +120,11 @@ def test_report_counts_and_groups_from_real_conversations(store):
     assert {q.text for q in rep.questions} >= sent
     assert COMMENT not in {q.text for q in rep.questions}
     groups = {g.group.label: g for g in rep.groups}
-    nursing = next(g for g in rep.groups if "nursing" in g.group.label)
+    passport = next(g for g in rep.groups if "passport" in g.group.label)
     weather = next(g for g in rep.groups if "weather" in g.group.label)
-    assert nursing.count == 3 and weather.count == 2, groups.keys()
-    assert rep.groups.index(nursing) < rep.groups.index(weather)
-    assert all(len(q.guesses) == 2 for q in nursing.questions)
+    assert passport.count == 3 and weather.count == 2, groups.keys()
+    assert rep.groups.index(passport) < rep.groups.index(weather)
+    assert all(len(q.guesses) == 2 for q in passport.questions)
     # 👎 with its topic, the question it answered, and the comment
     [dv] = rep.downvotes
     assert (dv.topic, dv.question, dv.comments) == (
@@ -155,7 +154,7 @@ def test_report_page_in_a_browser_shows_the_unanswered_questions(store):
             for wordings in UNANSWERED.values():
                 for w in wordings:
                     expect(section.locator(".question .text").filter(has_text=w)).to_have_count(1)
-            expect(page.locator("#unanswered .group").first).to_contain_text("nursing")
+            expect(page.locator("#unanswered .group").first).to_contain_text("passport")
             expect(page.locator("#downvotes .comment")).to_contain_text(COMMENT)
             expect(page.locator("#unknown")).to_contain_text("AWS Solutions Architect")
             expect(page.locator("#rates svg")).to_be_visible()
