@@ -279,9 +279,8 @@ def test_ten_simultaneous_messages_are_answered_and_recorded_in_order(cluster):
     events = cluster.events(who)
     stamps = [e["timestamp"] for e in events]
     assert stamps == sorted(stamps), "the store's order (events.id) differs from the order of processing"
-    # one at a time: processed one after another, none in parallel
-    waits = sorted(r[1] for r in results)
-    assert waits[1] > 0.5, f"two messages were processed at once: {waits}"
+    # one at a time is shown by the turns above (each closed by action_listen before the next
+    # began, each with its own answer), not by timing: a fast answer takes well under 0.5 s
 
 
 def test_socketio_through_nginx(cluster):
