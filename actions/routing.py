@@ -26,9 +26,10 @@ ATTRIBUTE_ALONE_MIN = 0.6
 class Route:
     """How to answer instead of the intent's own answer."""
 
-    kind: str  # "attributes" (of what is named), "concept", or "fallback"
+    kind: str  # "attributes" (of what is named), "concept", "intent" (another intent's answer) or "fallback"
     attributes: Tuple[str, ...] = ()
     topic: Optional[str] = None
+    intent: Optional[str] = None
 
 
 def named_concept(kb: Knowledge, subject: Subject) -> Optional[str]:
@@ -51,6 +52,17 @@ _DEFINITION = re.compile(r"\bwhat(?:'s|\s+is|\s+are|\s+does)\b|\bmean(?:s|ing)?\
                          re.IGNORECASE)
 
 
+# "is a certificate programme or a micro-credential the better fit?": a choice between kinds
+_CHOICE = re.compile(r"\b(better|best|fit|suits?|should i (go for|pick|choose|get|do))\b", re.IGNORECASE)
+# "are micro-credentials only for tech people?": whether they are confined to a field
+_ONLY_FOR = re.compile(r"\b(only|just|solely|exclusively|mainly|mostly)\s+(for|in|about|useful (for|in))\b",
+                       re.IGNORECASE)
+# answers that already deal with fields, or a choice, or a named credential
+_ABOUT_FIELDS = frozenset(v.faq_intent(t) for t in ("fields", "regulated_professions", "web_development",
+                                                    "teachers", "teacher_pd", "hiring"))
+_ABOUT_CHOICE = frozenset((v.faq_intent("which_to_choose"), v.faq_intent("hold_both"), v.GET_ADVICE))
+
+
 def _defines(text: Optional[str]) -> bool:
     """Asks what something is or means ("what does unbundling mean?")."""
     return isinstance(text, str) and bool(_DEFINITION.search(text))
@@ -58,6 +70,12 @@ def _defines(text: Optional[str]) -> bool:
 
 def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], subject: Subject) -> Optional[Route]:
     """None: answer the intent. Otherwise what to answer instead, and why:
+    - not sure, for a message choosing between two kinds in so many words ("is a
+      certificate programme or a micro-credential the better fit?") -> which to choose;
+    - a FAQ intent, not sure, for a message asking whether micro-credentials are
+      only for a field it names -> which fields value them;
+    - "what is a micro-credential", not sure, for a message naming a credential ->
+      that credential's kind (when a kind is named too) or overview;
     - a FAQ intent, not sure, for a message naming a credential and asking one of
       its attributes ("who licenses CPAs?") -> that credential's facts;
     - a FAQ intent for a message asking what an idea the article explains is or
@@ -68,6 +86,20 @@ def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], 
     - an attribute intent, not sure, for a message that asks another attribute in
       so many words ("what education does a CPA need?" read as its scope) -> that one.
     """
+    named_here = not subject.from_context
+    if confidence < FAQ_SURE and text and named_here and not subject.credentials:
+        if (len(set(subject.kinds)) >= 2 and intent not in _ABOUT_CHOICE and _CHOICE.search(text)
+                and not asked_attributes(kb, text)):
+            # "for broad foundations, is a certificate programme or a micro-credential the better fit?"
+            return Route("intent", intent=v.faq_intent("which_to_choose"))
+        if (subject.fields and intent.startswith(v.FAQ_PREFIX) and intent not in _ABOUT_FIELDS
+                and _ONLY_FOR.search(text)):
+            # "are micro-credentials only for tech people?": which fields value them
+            return Route("intent", intent=v.faq_intent("fields"))
+    if intent == v.faq_intent("what_is") and confidence < FAQ_SURE and subject.credentials and named_here:
+        # "what's the Graduate Certificate in Cybersecurity, is it a micro-credential?": about that
+        # credential, not the definition of a micro-credential
+        return Route("intent", intent=v.ASK_KIND if subject.kinds else v.ASK_OVERVIEW)
     if intent.startswith(v.FAQ_PREFIX):
         if confidence < FAQ_SURE and subject.credentials and not subject.from_context:
             asked = tuple(a for a in asked_attributes(kb, text)[:2] if a not in FAQ_COVERS.get(intent, ()))

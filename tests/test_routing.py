@@ -108,3 +108,27 @@ def test_product_mention_ends_on_entities_that_do_not_move_forward():
     worker.start()
     worker.join(10)
     assert found == ["Google Data Analytics Certificate"], "product_mention did not return within 10 s"
+
+
+def test_a_choice_a_field_question_and_a_named_credential_reach_the_answer_that_fits():
+    two_kinds = Subject(kinds=("certificate", "micro_credential"))
+    choice = "For broad foundations, is a certificate programme or a micro-credential the better fit?"
+    assert reroute(KB, "ask_scope", 0.65, choice, two_kinds) == Route("intent", intent="faq_which_to_choose")
+    assert reroute(KB, "ask_scope", FAQ_SURE + 0.05, choice, two_kinds) is None  # sure: its own answer
+    assert reroute(KB, "faq_which_to_choose", 0.5, choice, two_kinds) is None
+    # an attribute asked in words stays that attribute ("which is better value: cost?")
+    assert reroute(KB, "ask_cost", 0.5, "which costs less, a certificate or a micro-credential, and which is better?",
+                   two_kinds) is None
+    tech = Subject(kinds=("micro_credential",), fields=("tech",))
+    only = "Are micro-credentials only for tech people?"
+    assert reroute(KB, "faq_trends", 0.36, only, tech) == Route("intent", intent="faq_fields")
+    assert reroute(KB, "faq_trends", 0.36, "how is tech hiring changing with micro-credentials?", tech) is None
+    assert reroute(KB, "faq_fields", 0.36, only, tech) is None
+    named = Subject(credentials=("cybersecurity_graduate_certificate",), kinds=("micro_credential",))
+    ask = "What's a Graduate Certificate in Cybersecurity, is it a micro-credential?"
+    assert reroute(KB, "faq_what_is", 0.42, ask, named) == Route("intent", intent="ask_kind")
+    alone = Subject(credentials=("cybersecurity_graduate_certificate",))
+    assert reroute(KB, "faq_what_is", 0.42, "what is the Graduate Certificate in Cybersecurity?",
+                   alone) == Route("intent", intent="ask_overview")
+    remembered = Subject(credentials=("cybersecurity_graduate_certificate",), from_context=True)
+    assert reroute(KB, "faq_what_is", 0.42, "what is a micro-credential?", remembered) is None
