@@ -10,7 +10,9 @@ from __future__ import annotations
 import abc
 import dataclasses
 import logging
+import os
 import re
+import time
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
 
@@ -20,7 +22,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import answers, feedback
+from actions import answers, feedback, handoff
 from actions import vocabulary as v
 from actions.advice import GOALS, advice_reply, parse_budget, parse_goal, parse_time
 from actions.disambiguate import alternative, decide, is_second_something_else, ranking_without_fallback
@@ -62,6 +64,7 @@ KB: Knowledge = load_knowledge()  # $KNOWLEDGE_FILE or knowledge/credentials.yml
 FINDER = UnknownFinder(build_vocabulary(_training_texts(PROJECT_DIR / "data"), _knowledge_words(KB))
                        - {w.lower() for name in KB.unknown_names for w in name.split()})
 PASSAGES = PassageIndex(KB)
+HANDOFF = handoff.settings_from_env(os.environ)  # who takes a hand-off (actions/handoff.py)
 
 
 # --------------------------------------------------------------------------
@@ -314,6 +317,10 @@ class AnswerAction(Action, metaclass=abc.ABCMeta):
         if route is not None and route.kind == "fallback":
             # "can you grade my essays?" read as "how is it assessed?" about nothing: not understood
             return await fallback(dispatcher, tracker)
+        if route is not None and route.kind == "intent" and route.intent in REPLIES_FOR:
+            # "is a certificate programme or a micro-credential the better fit?" read as what each covers
+            intent = route.intent
+            replies_for = REPLIES_FOR[intent]
         return _send(dispatcher, tracker, *replies_for(tracker, intent))
 
 
@@ -560,7 +567,16 @@ async def fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[E
         dispatcher.utter_message(response="utter_default")
     else:
         dispatcher.utter_message(response="utter_did_you_mean", buttons=[b.as_dict() for b in decision.buttons])
+    if decision.action != "did_you_mean":
+        _offer_handoff(dispatcher, tracker)
     return events + [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}{decision.action}")]
+
+
+def _offer_handoff(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The second fallback in a row: offer a person, when one is set up to take it."""
+    before = tracker.get_slot(v.SLOT_LAST_TOPIC)  # what the previous turn was about
+    if HANDOFF.anyone and isinstance(before, str) and before.startswith(v.FALLBACK_TOPIC_PREFIX):
+        dispatcher.utter_message(text=handoff.OFFER, buttons=[handoff.OFFER_BUTTON])
 
 
 class ActionDisambiguate(Action):
@@ -586,7 +602,40 @@ class ActionOutOfScope(Action):
         if subject.surely_unknown:
             return _send(dispatcher, tracker, answers.unknown_answer(KB, subject.unknown, kinds=subject.kinds))
         dispatcher.utter_message(response="utter_out_of_scope")
+        _offer_handoff(dispatcher, tracker)
         return [SlotSet(v.SLOT_LAST_TOPIC, f"{v.FALLBACK_TOPIC_PREFIX}out_of_scope")]
+
+
+def _closest_section(note: handoff.Note) -> str:
+    """The article's section for the question before a hand-off: its FAQ topic's
+    source when the model understood one, else the closest passage's; "" if none."""
+    sections = KB.sources["article"].sections
+    topic = KB.faq.get(v.faq_topic(note.intent)) if note.intent else None
+    ref = topic.source if topic is not None else ""
+    if not ref.startswith("article#") and note.question:
+        hits = PASSAGES.rank(note.question, 1)
+        ref = hits[0].passage.source if hits and hits[0].score >= handoff.MIN_SECTION_SCORE else ""
+    return sections.get(ref.partition("#")[2], "") if ref.startswith("article#") else ""
+
+
+class ActionHandoff(Action):
+    """"Talk to a person": a note to Slack and/or e-mail (actions/handoff.py),
+    or, with neither set up, the honest "no person is available" and where to
+    look in the article."""
+
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        note = handoff.compose_note(tracker.sender_id, tracker.events, time.time())
+        done, errors = await handoff.deliver(HANDOFF, note)
+        for error in errors:
+            logger.error("hand-off %s of %s: %s", note.reference, tracker.sender_id, error)
+        outcome = handoff.outcome_slot(done, errors, HANDOFF)
+        section = _closest_section(note) if outcome == handoff.NOBODY else ""
+        text = handoff.user_message(HANDOFF, outcome.split("+"), note, KB.sources["article"].title, section)
+        dispatcher.utter_message(text=text, buttons=[{"title": "What can I ask?", "payload": "/help"}])
+        return [SlotSet(v.SLOT_HANDOFF, outcome), SlotSet(v.SLOT_LAST_TOPIC, v.TOPIC_HANDOFF)]
 
 
 class ActionSomethingElse(Action):

@@ -28,6 +28,7 @@ CONVERSATION_LABELS: Dict[str, str] = {
     "goodbye": "Saying goodbye",
     "thank": "Saying thanks",
     "bot_challenge": "Am I talking to a bot?",
+    "human_handoff": "Talk to a person",
     "help": "What can I ask?",
     "get_advice": "Advice for my situation",
     "ask_kind": "Is it a micro-credential or a certification?",

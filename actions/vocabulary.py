@@ -22,6 +22,7 @@ THANK = "thank"
 AFFIRM = "affirm"
 DENY = "deny"
 BOT_CHALLENGE = "bot_challenge"
+HUMAN_HANDOFF = "human_handoff"  # "talk to a person": actions/handoff.py
 HELP = "help"
 OUT_OF_SCOPE = "out_of_scope"
 STOP = "stop"
@@ -38,7 +39,7 @@ LIST_CREDENTIALS = "list_credentials"
 NLU_FALLBACK = "nlu_fallback"  # Rasa's own, set by the FallbackClassifier
 
 CONVERSATION_INTENTS: Tuple[str, ...] = (
-    GREET, GOODBYE, THANK, AFFIRM, DENY, BOT_CHALLENGE, HELP, OUT_OF_SCOPE, STOP, INFORM,
+    GREET, GOODBYE, THANK, AFFIRM, DENY, BOT_CHALLENGE, HUMAN_HANDOFF, HELP, OUT_OF_SCOPE, STOP, INFORM,
     SOMETHING_ELSE, FEEDBACK, MORE_DETAIL, OTHER_LANGUAGE,
 )
 
@@ -125,12 +126,13 @@ SLOT_FEEDBACK_VALUE = "feedback_value"
 SLOT_FEEDBACK_COMMENT = "feedback_comment"
 SLOT_AWAITING_COMMENT = "awaiting_comment"
 SLOT_UNKNOWN_CREDENTIAL = "unknown_credential"
+SLOT_HANDOFF = "handoff"  # how the last hand-off went: HANDOFF_OUTCOMES
 
 ADVICE_SLOTS: Tuple[str, ...] = (SLOT_GOAL, SLOT_FIELD, SLOT_TIME, SLOT_BUDGET)
 SLOTS: Tuple[str, ...] = (
     SLOT_CREDENTIAL, SLOT_LAST_TOPIC, SLOT_LAST_SUBJECT, *ADVICE_SLOTS, SLOT_ANSWERS_SINCE_FEEDBACK,
     SLOT_FEEDBACK_TOPIC, SLOT_FEEDBACK_VALUE, SLOT_FEEDBACK_COMMENT, SLOT_AWAITING_COMMENT,
-    SLOT_UNKNOWN_CREDENTIAL,
+    SLOT_UNKNOWN_CREDENTIAL, SLOT_HANDOFF,
 )
 
 # --------------------------------------------------------------------------
@@ -145,6 +147,7 @@ TOPIC_LIST = "list"
 TOPIC_ADVICE = "advice"
 TOPIC_UNKNOWN_CREDENTIAL = "unknown_credential"
 TOPIC_SUBJECT = "subject"  # a subject the article names (React, agile methods, ...)
+TOPIC_HANDOFF = "handoff"  # passed to a person, or told none is available
 TOPIC_PASSAGE = "passage"  # "Here is what the article says about that" (long-tail search)
 FALLBACK_TOPIC_PREFIX = "fallback/"  # "fallback/out_of_scope", "fallback/did_you_mean", ...
 

@@ -16,6 +16,8 @@ FALLBACK_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 DID_YOU_MEAN_TOPIC = "fallback/did_you_mean"
 LOW_CONFIDENCE = 0.6  # below this top confidence a question is listed as low-confidence
 COMMENT_ACTION = "action_feedback_comment"
+HANDOFF_SLOT = "handoff"  # set by action_handoff: "slack", "email", "slack+email", "failed" or "none"
+HANDOFF_INTENT = "human_handoff"
 
 Row = Tuple[str, str, Optional[float], Optional[str], Optional[str], Optional[str]]
 
@@ -32,6 +34,8 @@ class Day:
     messages: int = 0
     fallbacks: int = 0
     did_you_mean: int = 0
+    handoffs: int = 0  # passed to a person (Slack and/or e-mail)
+    handoffs_missed: int = 0  # asked for a person, but none was set up or the note didn't go through
 
     @property
     def conversations(self) -> int:
@@ -67,6 +71,18 @@ class Downvote:
 
 
 @dataclass
+class Handoff:
+    sender: str
+    timestamp: Optional[float]
+    outcome: str  # how it went (HANDOFF_SLOT's value)
+    question: Optional[str]  # the last question typed before asking for a person
+
+    @property
+    def delivered(self) -> bool:
+        return self.outcome not in ("failed", "none")
+
+
+@dataclass
 class Unknown:
     name: str
     count: int = 0
@@ -96,6 +112,7 @@ class Report:
     downvotes: List[Downvote] = field(default_factory=list)
     ratings: Counter = field(default_factory=Counter)  # ("up"|"down", topic) -> n
     unknown: Dict[str, Unknown] = field(default_factory=dict)
+    handoffs: List[Handoff] = field(default_factory=list)  # newest first
     threshold: float = LOW_CONFIDENCE
     similarity: float = SIMILARITY
 
@@ -141,6 +158,7 @@ def _top_confidence(parse: Dict[str, Any]) -> float:
 class _State:
     """Per conversation, while reading its events in order."""
     last_text: Optional[str] = None
+    asked: Optional[str] = None  # the last typed message that wasn't a request for a person
     last_question: Optional[Question] = None  # an unanswered question, until the next user message
     last_fallback_day: Optional[str] = None  # the day of the last user message if it was a fallback
     answered: Optional[str] = None  # the question the last answer replied to
@@ -192,6 +210,8 @@ class Analyzer:
         st.last_question = None
         if not text.strip() or text.lstrip().startswith("/"):
             return  # a button click, not typed words
+        if intent != HANDOFF_INTENT:
+            st.asked = text.strip()
         conf = _top_confidence(parse)
         if intent == "nlu_fallback":
             reason = "not understood"
@@ -233,6 +253,13 @@ class Analyzer:
                 st.downvote = Downvote(sender, ts, st.feedback_topic, st.answered)
                 rep.downvotes.append(st.downvote)
             st.downvote.comments.append(value.strip())
+        elif name == HANDOFF_SLOT and isinstance(value, str) and value:
+            h = Handoff(sender, ts, value, st.asked)
+            rep.handoffs.append(h)
+            if h.delivered:
+                rep.days[day_of(ts)].handoffs += 1
+            else:
+                rep.days[day_of(ts)].handoffs_missed += 1
         elif name == "unknown_credential" and isinstance(value, str) and value.strip():
             key = normalise(value)
             u = rep.unknown.setdefault(key, Unknown(value.strip()))
@@ -253,6 +280,7 @@ class Analyzer:
                 members[gi].append(q)
         rep.groups = [QuestionGroup(g, members[i], _group_guesses(members[i])) for i, g in enumerate(groups)]
         rep.downvotes.sort(key=lambda d: d.timestamp or 0.0, reverse=True)
+        rep.handoffs.sort(key=lambda h: h.timestamp or 0.0, reverse=True)
         return rep
 
 

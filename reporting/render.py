@@ -169,6 +169,8 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
         ("did-you-mean rate", pct(rep.did_you_mean / rep.messages)),
         ("unanswered / unsure", f"{len(rep.questions):,}"), ("rated helpful / not helpful", f"{ups} / {downs}"),
         ("unknown credentials", f"{len(rep.unknown):,}"),
+        ("passed to a person / asked, no one", f"{sum(h.delivered for h in rep.handoffs)} / "
+                                               f"{sum(not h.delivered for h in rep.handoffs)}"),
     ]
     out.append('<div class="cards" id="summary">' + "".join(
         f'<div class="card"><b>{esc(v)}</b><span>{esc(k)}</span></div>' for k, v in cards) + "</div>")
@@ -246,6 +248,29 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
         out.append("</table>")
         if len(rep.downvotes) > MAX_DOWNVOTES:
             out.append(f'<p class="meta">The {MAX_DOWNVOTES} most recent of {len(rep.downvotes):,}.</p>')
+    out.append("</section>")
+
+    # hand-offs to a person
+    out.append('<section id="handoffs"><h2>Hand-offs to a person</h2>')
+    if not rep.handoffs:
+        out.append("<p>No one asked for a person.</p>")
+    else:
+        out.append('<p class="meta">Requests for a person ("talk to a person", or the button offered after two '
+                   "fallbacks in a row): passed on by Slack and/or e-mail, or not (no person set up: "
+                   "<code>none</code>; the note didn't go through: <code>failed</code>).</p>")
+        out.append('<table id="handoff-days"><tr><th>Day (UTC)</th><th>Passed to a person</th>'
+                   "<th>Asked, no one</th></tr>")
+        for day in [x for x in days if rep.days[x].handoffs or rep.days[x].handoffs_missed][::-1][:60]:
+            out.append(f"<tr><td>{esc(day)}</td><td class=n>{rep.days[day].handoffs}</td>"
+                       f"<td class=n>{rep.days[day].handoffs_missed}</td></tr>")
+        out.append('</table><p></p><table id="handoff-list"><tr><th>When (UTC)</th><th>Conversation</th>'
+                   "<th>How</th><th>The question before it</th></tr>")
+        for h in rep.handoffs[:MAX_DOWNVOTES]:
+            out.append(f'<tr class="handoff"><td>{esc(when(h.timestamp))}</td><td><code>{esc(h.sender)}</code></td>'
+                       f'<td><code>{esc(h.outcome)}</code></td><td>{esc(h.question or "")}</td></tr>')
+        out.append("</table>")
+        if len(rep.handoffs) > MAX_DOWNVOTES:
+            out.append(f'<p class="meta">The {MAX_DOWNVOTES} most recent of {len(rep.handoffs):,}.</p>')
     out.append("</section>")
 
     # unknown credentials

@@ -23,9 +23,11 @@ a hang-up of its terminal (stack/process.py).
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import List, Optional
 
+from actions.handoff import handoff_status  # does not import Rasa
 from channels.slack_settings import slack_status  # does not import Rasa
 from stack import shell, web
 from stack.env import base_env
@@ -69,6 +71,7 @@ def cmd_run() -> int:
             "-H 'Content-Type: application/json' "
             "-d '{\"sender\": \"me\", \"message\": \"do micro-credentials expire?\"}'\n"
             f"  {slack_status()}\n"
+            f"  {handoff_status(os.environ)}\n"
             f"  HTTP API: {api}\n"
             f"  Action server health: {stack.action_url}/health\n"
             f"  Listening ({exposed}): {stack.listening(PARTS)}\n"

@@ -26,10 +26,17 @@ SECRETS = (
 )
 
 
-def base_env(extra: Optional[Dict[str, str]] = None, secrets: bool = False) -> Dict[str, str]:
+# The hand-off's secrets (actions/handoff.py) reach only the action server, which
+# posts the note: its Slack token (HANDOFF_SLACK_TOKEN, else SLACK_TOKEN when
+# HANDOFF_SLACK_CHANNEL is set) and SMTP_URL, which may hold a password.
+HANDOFF_SECRETS = ("HANDOFF_SLACK_TOKEN", "SMTP_URL")
+
+
+def base_env(extra: Optional[Dict[str, str]] = None, secrets: bool = False, handoff: bool = False) -> Dict[str, str]:
     """This process's environment for a child: quiet TensorFlow, no
     telemetry, and the project root on PYTHONPATH (channels/, addons/, actions/);
-    without the SECRETS unless ``secrets`` (the Rasa server)."""
+    without the SECRETS unless ``secrets`` (the Rasa server), and without the
+    HANDOFF_SECRETS unless ``handoff`` (the action server)."""
     env = dict(os.environ)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -38,9 +45,15 @@ def base_env(extra: Optional[Dict[str, str]] = None, secrets: bool = False) -> D
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     if extra:
         env.update(extra)
+    slack_token = env.get("SLACK_TOKEN", "")
     if not secrets:
         for name in SECRETS:
             env.pop(name, None)
+    if not handoff:
+        for name in HANDOFF_SECRETS:
+            env.pop(name, None)
+    elif env.get("HANDOFF_SLACK_CHANNEL") and not env.get("HANDOFF_SLACK_TOKEN") and slack_token:
+        env["HANDOFF_SLACK_TOKEN"] = slack_token  # the bot's own token posts the note
     return env
 
 

@@ -199,7 +199,7 @@ class Stack:
     # the three servers: spawn_* starts one and returns at once; start_* waits until it answers
 
     def spawn_actions(self) -> subprocess.Popen:
-        env = base_env({"SANIC_HOST": "127.0.0.1", **self.extra_env})
+        env = base_env({"SANIC_HOST": "127.0.0.1", **self.extra_env}, handoff=True)
         return self._spawn("actions", ["rasa", "run", "actions", "--actions", "actions",
                                        "--port", str(self.action_port)], env)
 

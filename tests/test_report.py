@@ -356,3 +356,28 @@ def test_a_comment_answered_as_a_question_is_not_listed_as_unanswered():
     log.slot("a", "feedback_comment", "it said nothing about salaries")
     rep = analyze(log.tuples())
     assert rep.questions == [] and rep.downvotes[0].comments == ["it said nothing about salaries"]
+
+
+def test_handoffs_are_counted_per_day_and_listed_with_their_conversation_and_question():
+    log = Log()
+    log.fallback("a", "can my employer claim my course fees back?")
+    log.user("a", "/human_handoff", "human_handoff", 1.0)
+    log.action("a", "action_handoff")
+    log.slot("a", "handoff", "slack+email")
+    log.ts += DAY
+    log.answered("b", "do micro-credentials expire?")
+    log.user("b", "talk to a person", "human_handoff", 0.97)
+    log.action("b", "action_handoff")
+    log.slot("b", "handoff", "none")
+    log.user("c", "get me a human", "human_handoff", 0.9)
+    log.slot("c", "handoff", "failed")
+    rep = analyze(log.tuples())
+    days = sorted(rep.days)
+    assert [rep.days[d].handoffs for d in days] == [1, 0]
+    assert [rep.days[d].handoffs_missed for d in days] == [0, 2]
+    assert [(h.sender, h.outcome, h.question) for h in rep.handoffs] == [
+        ("c", "failed", None), ("b", "none", "do micro-credentials expire?"),
+        ("a", "slack+email", "can my employer claim my course fees back?")]
+    page = render(rep, "sqlite:///x.db")
+    assert '<section id="handoffs">' in page and page.count('<tr class="handoff">') == 3
+    assert "<b>1 / 2</b><span>passed to a person / asked, no one</span>" in page

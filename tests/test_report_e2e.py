@@ -94,6 +94,8 @@ def store(tmp_path_factory) -> Iterator[Dict[str, object]]:
         chat = Chat(stack.rasa_url)
         said["senders"] += 1
         assert "I have no facts on" in "\n".join(r.get("text", "") for r in turn(chat, UNKNOWN))
+        # 3. asking for a person (none is set up here)
+        assert "no person is available" in "\n".join(r.get("text", "") for r in turn(chat, "can I talk to a person?"))
     except Exception:
         for log in sorted((tmp / "logs").glob("*.log")):
             print(f"--- {log.name}\n{log.read_text()[-4000:]}")
@@ -131,6 +133,8 @@ def test_report_counts_and_groups_from_real_conversations(store):
         "faq/employers_care", "do employers care about micro-credentials?", [COMMENT])
     # the credential the knowledge file doesn't know
     assert [u.name for u in rep.unknown_sorted()] == ["AWS Solutions Architect"]
+    assert [(h.outcome, h.question) for h in rep.handoffs] == [("none", UNKNOWN)]
+    assert sum(d.handoffs_missed for d in rep.days.values()) == 1
 
 
 def test_report_page_in_a_browser_shows_the_unanswered_questions(store):
