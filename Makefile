@@ -29,7 +29,7 @@ export PYTHONWARNINGS ?= ignore
 
 TRAIN_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
 
-.PHONY: help install build train web chromium run shell test eval clean lock report purge forget bench cluster-deps run-cluster FORCE
+.PHONY: help install build train web chromium run shell test eval clean lock report review purge forget bench cluster-deps run-cluster FORCE
 
 help:
 	@echo "make run    set up, build, train if needed, and serve (web chat on :8080, REST and socket.io on :5005, actions on :5055)"
@@ -37,6 +37,7 @@ help:
 	@echo "make test   the same set-up, then every test"
 	@echo "make eval   measure understanding (held-out, perturbed, 3-fold CV, baseline) -> docs/EVALUATION.md"
 	@echo "make report what users asked: unanswered questions, 👎 with comments, unknown credentials -> reports/report.html"
+	@echo "make review accept, change or reject the report's suggestions; accepted questions go into data/, kept only if a retrain passes the held-out and truth gate (FAST=1: incremental training)"
 	@echo "make purge  delete conversations idle longer than RETENTION_DAYS (default 90) from the tracker store"
 	@echo "make forget SENDER=<id>  delete one person's conversation (e.g. SENDER=rest:abc), on request"
 	@echo "make run-cluster  the same as run, scaled out: PostgreSQL + Redis + 2 Rasa servers behind nginx on :5005 (docs/DEPLOY.md)"
@@ -145,6 +146,12 @@ bench: $(MODEL)
 # the content owner's report from the tracker store (docs/REPORT.md); DB=<SQLAlchemy URL> reads another store
 report: $(STAMP)
 	$(PY) -m reporting $(if $(DB),--db "$(DB)")
+
+# the content owner's review of the report's suggestions (docs/REPORT.md#review): accepted questions are
+# written into data/, then a retrain (full; FAST=1: Rasa's incremental training) must not lower the
+# held-out accuracy by more than half a point nor fail a truth case, else data/ is restored
+review: $(MODEL)
+	$(PY) -m reporting.review $(if $(DB),--db "$(DB)") $(if $(FAST),--fast)
 
 # retention (docs/RELIABILITY.md): delete conversations idle longer than RETENTION_DAYS (default 90),
 # or one person's conversation by its stored id (make forget SENDER=rest:abc); DB=<SQLAlchemy URL> as for report

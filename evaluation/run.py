@@ -108,9 +108,9 @@ def right_under_first_intents(gold: str, predicted: str) -> bool:
     return predicted == gold or gold in SPLIT_FROM.get(predicted, ())
 
 
-def original_heldout_count() -> int:
+def original_heldout_count(path: Path = HELDOUT) -> int:
     """How many held-out messages come before the later additions."""
-    text = HELDOUT.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
     head = text.split(HELDOUT_LATER_MARK, 1)[0]
     return sum(1 for ln in head.splitlines() if ln.strip().startswith("- ") and not ln.strip().startswith("- intent"))
 
@@ -208,8 +208,8 @@ def replaced_answers(kb, heldout: Sequence[Tuple[str, str]], parses: Sequence[Di
     return {"right": right, "replaced": replaced, "examples": examples[:10]}
 
 
-def run_truth_suite() -> Dict[str, Any]:
-    """The truth suite through the real servers (as `make test` plays it)."""
+def run_truth_suite(model: Path = MODEL) -> Dict[str, Any]:
+    """The truth suite through the real servers (as `make test` plays it), with `model`."""
     import tempfile
 
     from stack.net import free_port
@@ -220,7 +220,7 @@ def run_truth_suite() -> Dict[str, Any]:
     endpoints = tmp / "endpoints.yml"
     endpoints.write_text(f"action_endpoint:\n  url: \"http://127.0.0.1:{action_port}/webhook\"\n"
                          f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{tmp / 'trackers.db'}\"\n")
-    stack = Stack(rasa_port=rasa_port, action_port=action_port, endpoints=str(endpoints), model=str(MODEL),
+    stack = Stack(rasa_port=rasa_port, action_port=action_port, endpoints=str(endpoints), model=str(model),
                   log_dir=tmp / "logs")
     try:
         stack.start()
@@ -455,7 +455,24 @@ FallbackClassifier threshold {f['threshold']}, ambiguity threshold {f['ambiguity
 
 {chr(10).join(curve)}
 """
-    (DOCS / "EVALUATION.md").write_text(text, encoding="utf-8")
+    (DOCS / "EVALUATION.md").write_text(text + kept_history(DOCS / "EVALUATION.md"), encoding="utf-8")
+
+
+HISTORY_HEADING = "## History"
+
+
+def kept_history(path: Path) -> str:
+    """The page's "History" section (rows appended by `make review`, reporting/gate.py), kept
+    when `make eval` rewrites the page: from its heading to the next heading or the end."""
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    start = text.find("\n" + HISTORY_HEADING + "\n")
+    if start < 0:
+        return ""
+    rest = text[start + 1:]
+    end = rest.find("\n## ", len(HISTORY_HEADING))
+    return "\n" + (rest if end < 0 else rest[:end + 1])
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from actions.knowledge import knowledge_path
 from reporting.analyze import Report
 from reporting.grouping import normalise
 from reporting.store import ROOT
+from reporting.suggest import suggest_group
 
 MAX_GROUPS = 200          # groups shown (most frequent first)
 MAX_TEXTS_PER_GROUP = 12  # distinct questions shown per group
@@ -32,6 +33,7 @@ th{background:#eef1f5;font-size:13px}td.n{text-align:right;font-variant-numeric:
 .group h3{font-size:16px;margin:0 0 6px}
 .group .count{background:#3b5bdb;color:#fff;border-radius:10px;padding:1px 8px;font-size:13px;margin-right:6px}
 .group ul{margin:4px 0 0;padding-left:20px}.guess{color:#5b6475;font-size:13px}
+.suggested{font-size:13px;margin-top:2px}
 .reason{font-size:12px;border-radius:4px;padding:0 5px;background:#eef1f5;color:#3a4254}
 .chart{background:#fff;border:1px solid #dde1e8;border-radius:8px;padding:8px}
 .legend span{display:inline-block;margin-right:16px;font-size:13px}
@@ -213,7 +215,9 @@ def render(rep: Report, store: str, generated: Optional[datetime] = None) -> str
         label = seen.get(g.group.label, (g.group.label,))[0]
         out.append(f'<div class="group" id="group-{gi}" data-count="{g.count}">'
                    f'<h3><span class="count">{g.count}×</span>{esc(label)}</h3>'
-                   f'<div class="guess">Usual guesses: {_guesses(g.guesses)}</div><ul>')
+                   f'<div class="guess">Usual guesses: {_guesses(g.guesses)}</div>'
+                   f'<div class="suggested">Suggested: {esc(suggest_group(g, "").describe())} '
+                   '(<code>make review</code>)</div><ul>')
         for text, n in g.group.texts[:MAX_TEXTS_PER_GROUP]:
             typed, guess, reason = seen.get(text, (text, (), ""))
             out.append(f'<li class="question"><span class="text">{esc(typed)}</span>'
