@@ -140,6 +140,7 @@ class Note:
         if self.question:
             lines.append(f"Understood as: {self.understood or 'nothing (fallback)'}")
             lines.append(f"The assistant answered: {self.tried or '(nothing)'}")
+        lines.append(f"Where to answer: {where_to_answer(self.conversation)}")
         lines.append(f"Last {len(self.turns)} messages:")
         lines += [f"  {t.who}: {t.text}" for t in self.turns]
         return "\n".join(lines)
@@ -155,6 +156,18 @@ def channel_of(conversation: str) -> str:
         return "terminal"  # `make shell` talks REST with this sender
     prefix = conversation.split(":", 1)[0]
     return {"slack": "Slack", "web": "web chat", "rest": "REST"}.get(prefix, "terminal")
+
+
+def where_to_answer(conversation: str) -> str:
+    """For the person: where the user can be answered (Slack's own link syntax for
+    a channel and a user)."""
+    parts = conversation.split(":")
+    if parts[0] == "slack" and len(parts) >= 4:
+        return f"in Slack, channel <#{parts[2]}>, in the thread of the message {parts[3]}"
+    if parts[0] == "slack" and len(parts) == 3:
+        return f"in Slack, a direct message to <@{parts[2]}>"
+    return ("not in this chat (the web chat and REST can't receive a reply): the user was told to "
+            "write to the team's contact address, if one is set, quoting the reference")
 
 
 def reference_of(conversation: str, when: float) -> str:

@@ -69,6 +69,9 @@ def test_a_note_with_no_question_says_so_and_keeps_only_the_last_turns():
     assert note.question == "" and note.channel == "Slack"
     assert "(none asked before the hand-off)" in note.text()
     assert len(note.turns) == handoff.LAST_TURNS and note.turns[-1].text == "get me a human"
+    assert "Where to answer: in Slack, channel <#C1>, in the thread of the message 1.2" in note.text()
+    assert "a direct message to <@U7>" in handoff.compose_note("slack:T1:U7", events, 1.0).text()
+    assert "can't receive a reply" in handoff.compose_note("web:abc", events, 1.0).text()
 
 
 def test_what_the_user_is_told_depends_on_the_channel_and_the_outcome():
