@@ -18,6 +18,7 @@ from actions import handoff
 from stack.env import base_env
 from stack.net import free_port
 from stack.process import Stack
+from tests.helpers import slack
 from tests.helpers.clients import rest_conversation, tracker_db
 from tests.helpers.servers import Chat, started_stack
 from tests.helpers.slack import FakeSlackApi
@@ -176,7 +177,8 @@ def smtp() -> Iterator[Inbox]:
 def handoff_servers(tmp_path_factory, fake_slack: FakeSlackApi, smtp: Inbox) -> Iterator[Stack]:
     stack = started_stack(tmp_path_factory.mktemp("handoff"), extra_env={
         "HANDOFF_SLACK_CHANNEL": HANDOFF_CHANNEL, "HANDOFF_SLACK_TOKEN": HANDOFF_TOKEN,
-        "SLACK_API_BASE_URL": fake_slack.base_url,
+        "SLACK_API_BASE_URL": fake_slack.base_url, "SLACK_TOKEN": slack.TOKEN, "SLACK_SIGNING_SECRET": slack.SECRET,
+        "SLACK_CHANNEL": "",
         "HANDOFF_EMAIL": TEAM, "SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",  # type: ignore[attr-defined]
         "HANDOFF_RESPONSE_TIME": WAIT,
     })
@@ -249,6 +251,18 @@ def test_asking_for_a_person_after_an_answer_passes_the_question_and_the_answer(
     assert "Question: Do micro-credentials expire?" in note
     assert "The assistant answered: " + " ".join(answer.split())[:60] in note
     assert "Understood as: " in note and "(nothing)" not in note
+
+
+def test_a_slack_user_is_answered_in_slack_and_the_note_says_where(handoff_servers: Stack, fake_slack: FakeSlackApi):
+    user, dm = "U0HANDOFF", "D0HANDOFF"
+    client = slack.SlackClient(f"{handoff_servers.rasa_url}/webhooks/slack/webhook")
+    assert client.event(slack.message_event("does the PMP expire?", user, dm)).status_code == 200
+    fake_slack.wait_for(dm, slack.has("three years"), "the PMP's renewal")
+    assert client.event(slack.message_event("can I talk to a person?", user, dm)).status_code == 200
+    told = slack.texts(fake_slack.wait_for(dm, slack.has("answer you here in Slack"), "the hand-off reply"))
+    note = _posted(fake_slack, _reference(told))[0]["body"]["text"]
+    assert "Channel: Slack" in note and f"a direct message to <@{user}>" in note
+    assert "Question: does the PMP expire?" in note
 
 
 def test_with_nobody_set_up_it_says_so_and_where_to_look(servers: Stack):
