@@ -131,16 +131,17 @@ class Note:
         about = self.question or "no question asked yet"
         return f"Hand-off {self.reference} from the FAQ assistant ({self.channel}): {_cut(about, 80)}"
 
-    def text(self) -> str:
+    def text(self, contact: str = "") -> str:
+        """The note; ``contact``: where web and REST users were told to write (HANDOFF_CONTACT)."""
         lines = [
             f"Hand-off {self.reference} from the micro-credentials FAQ assistant",
             f"Channel: {self.channel}   Conversation: {self.conversation}",
             f"Question: {self.question or '(none asked before the hand-off)'}",
         ]
         if self.question:
-            lines.append(f"Understood as: {self.understood or 'nothing (fallback)'}")
+            lines.append(f"Understood as: {self.understood}")
             lines.append(f"The assistant answered: {self.tried or '(nothing)'}")
-        lines.append(f"Where to answer: {where_to_answer(self.conversation)}")
+        lines.append(f"Where to answer: {where_to_answer(self.conversation, contact, self.reference)}")
         lines.append(f"Last {len(self.turns)} messages:")
         lines += [f"  {t.who}: {t.text}" for t in self.turns]
         return "\n".join(lines)
@@ -158,7 +159,7 @@ def channel_of(conversation: str) -> str:
     return {"slack": "Slack", "web": "web chat", "rest": "REST"}.get(prefix, "terminal")
 
 
-def where_to_answer(conversation: str) -> str:
+def where_to_answer(conversation: str, contact: str = "", reference: str = "") -> str:
     """For the person: where the user can be answered (Slack's own link syntax for
     a channel and a user)."""
     parts = conversation.split(":")
@@ -166,8 +167,10 @@ def where_to_answer(conversation: str) -> str:
         return f"in Slack, channel <#{parts[2]}>, in the thread of the message {parts[3]}"
     if parts[0] == "slack" and len(parts) == 3:
         return f"in Slack, a direct message to <@{parts[2]}>"
-    return ("not in this chat (the web chat and REST can't receive a reply): the user was told to "
-            "write to the team's contact address, if one is set, quoting the reference")
+    if contact:
+        return (f"not in this chat (the web chat and REST can't receive a reply): the user was asked to "
+                f"write to {contact} quoting {reference}")
+    return "nowhere: the web chat and REST can't receive a reply, and no HANDOFF_CONTACT is set"
 
 
 def reference_of(conversation: str, when: float) -> str:
@@ -196,7 +199,8 @@ def compose_note(conversation: str, events: Sequence[Mapping[str, Any]], when: f
             turns.append(Turn("user", _cut(text)))
             name, conf = _intent(e)
             if name not in NOT_A_QUESTION:
-                question_at, understood, intent = len(turns) - 1, f"{name} ({conf:.0%})", name
+                understood = ("not understood (fallback)" if name == "nlu_fallback" else f"{name} ({conf:.0%})")
+                question_at, intent = len(turns) - 1, name
         elif e.get("event") == "bot" and isinstance(text, str) and text.strip():
             turns.append(Turn("bot", _cut(text)))
     question, tried = "", ""
@@ -251,7 +255,7 @@ async def post_to_slack(s: Settings, note: Note) -> None:
     client = AsyncWebClient(s.slack_token, **kwargs)
     try:
         await asyncio.wait_for(
-            client.chat_postMessage(channel=s.slack_channel, text=note.text(), unfurl_links=False),
+            client.chat_postMessage(channel=s.slack_channel, text=note.text(s.contact), unfurl_links=False),
             SEND_TIMEOUT)
     except SlackApiError as exc:
         raise DeliveryError(f"Slack refused the hand-off note: {exc.response.get('error')}") from None
@@ -276,7 +280,7 @@ def email_message(s: Settings, note: Note) -> EmailMessage:
     msg["From"] = s.email_from
     msg["To"] = ", ".join(s.email_to)
     msg["Subject"] = note.subject
-    msg.set_content(note.text())
+    msg.set_content(note.text(s.contact))
     return msg
 
 

@@ -72,7 +72,9 @@ def test_a_note_with_no_question_says_so_and_keeps_only_the_last_turns():
     assert len(note.turns) == handoff.LAST_TURNS and note.turns[-1].text == "get me a human"
     assert "Where to answer: in Slack, channel <#C1>, in the thread of the message 1.2" in note.text()
     assert "a direct message to <@U7>" in handoff.compose_note("slack:T1:U7", events, 1.0).text()
-    assert "can't receive a reply" in handoff.compose_note("web:abc", events, 1.0).text()
+    web = handoff.compose_note("web:abc", events, 1.0)
+    assert "no HANDOFF_CONTACT is set" in web.text()
+    assert f"asked to write to help@x.org quoting {web.reference}" in web.text("help@x.org")
 
 
 def test_what_the_user_is_told_depends_on_the_channel_and_the_outcome():
@@ -233,6 +235,7 @@ def test_two_fallbacks_in_a_row_offer_a_person_and_the_note_reaches_slack_and_em
     note = body["text"]
     assert f"Question: {OUT_OF_SCOPE_2}" in note and "Channel: REST" in note
     assert rest_conversation(chat.sender) in note and f"user: {OUT_OF_SCOPE_1}" in note
+    assert f"asked to write to {TEAM} quoting {reference}" in note and "not understood" not in note
 
     assert smtp.arrived.wait(15), "no e-mail arrived"
     mail = [m for m in smtp.messages if reference in m["Subject"]]
