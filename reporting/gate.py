@@ -144,39 +144,45 @@ def add_truth(m: Measure, model: Path) -> Measure:
     return m
 
 
-def measure(root: Path, model: Path, out: Path, say: Say = print) -> Measure:
+def measure(root: Path, model: Path, out: Path, say: Say = print, truth: bool = True) -> Measure:
     say("  held-out file (rasa test nlu) ...")
     m = measure_heldout(root, model, out)
-    say(f"  held-out: {m.heldout_text()}, original part {m.original_text()}; truth suite through the servers ...")
-    add_truth(m, model)
-    say(f"  truth suite: {m.truth_text()}")
+    say(f"  held-out: {m.heldout_text()}, original part {m.original_text()}")
+    if truth:
+        say("  truth suite through the servers ...")
+        add_truth(m, model)
+        say(f"  truth suite: {m.truth_text()}")
     return m
 
 
-def baseline(root: Path, fast: bool = False, say: Say = print) -> Measure:
+def baseline(root: Path, fast: bool = False, say: Say = print, truth: bool = True) -> Measure:
     """What a candidate is compared with, stored or measured now (and stored): the current
     model; with ``fast``, the current model finetuned on the unchanged data exactly as the
     candidate will be on the changed data, so that only the change differs (a finetune
-    alone moves the held-out figures by about a point: docs/REPORT.md)."""
-    m = load_baseline(root, fast)
+    alone moves the held-out figures by a point or two: docs/REPORT.md). Without ``truth``
+    the truth suite is left out and nothing is stored (enough to refuse on held-out figures)."""
+    m = load_baseline(root, fast) if truth else None
     what = "the current model finetuned on the unchanged data" if fast else "the current model"
     if m is not None:
         say(f"Before ({what}, measured earlier): held-out {m.heldout_text()}, "
             f"original part {m.original_text()}, truth suite {m.truth_text()}")
         return m
-    say(f"Measuring {what} (once; stored in {(BASELINE_FAST if fast else BASELINE).as_posix()}) ...")
+    say(f"Measuring {what}" + (f" (once; stored in {(BASELINE_FAST if fast else BASELINE).as_posix()})" if truth
+                                else "") + " ...")
     if fast:
         work = root / "models" / ".review-base"
         shutil.rmtree(work, ignore_errors=True)
         try:
             say(f"  the same incremental training without the change; log: {TRAIN_LOG} ...")
-            m = measure(root, train(root, work, True, root / TRAIN_LOG), root / "results" / "review-before", say)
+            m = measure(root, train(root, work, True, root / TRAIN_LOG), root / "results" / "review-before", say,
+                        truth)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     else:
-        m = measure(root, root / MODEL, root / "results" / "review-before", say)
-    m.fingerprint = fingerprint(root, fast)
-    save_baseline(root, m, fast)
+        m = measure(root, root / MODEL, root / "results" / "review-before", say, truth)
+    if truth:
+        m.fingerprint = fingerprint(root, fast)
+        save_baseline(root, m, fast)
     return m
 
 
