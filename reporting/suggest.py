@@ -44,13 +44,15 @@ class Suggestion:
     guesses: Tuple[Tuple[str, float], ...] = ()  # the group's usual guesses
     count: int = 0  # how often they were asked
     note: str = ""  # comments after a 👎, the topic rated
+    chosen: bool = False  # the intent is the content owner's choice, not the model's best guess
 
     def describe(self) -> str:
         """The proposal in one line."""
         n = len(self.questions)
         what = f"{n} question{'s' if n != 1 else ''}"
         if self.kind == ADD_EXAMPLES:
-            return f"add the {what} as examples of {self.intent} (best guess, {100 * self.confidence:.0f}%)"
+            why = "chosen; the model gave it" if self.chosen else "best guess,"
+            return f"add the {what} as examples of {self.intent} ({why} {100 * self.confidence:.0f}%)"
         if self.kind == OUT_OF_SCOPE:
             return f"add the {what} to out_of_scope (the assistant then says so confidently)"
         return "a missing topic: no intent is close enough (a new intent is a developer's change)"
@@ -59,7 +61,7 @@ class Suggestion:
         """The same questions, as examples of `intent` (the content owner's choice)."""
         kind = OUT_OF_SCOPE if intent == OOS_INTENT else ADD_EXAMPLES
         conf = dict(self.guesses).get(intent, 0.0)
-        return replace(self, kind=kind, intent=intent, confidence=conf)
+        return replace(self, kind=kind, intent=intent, confidence=conf, chosen=True)
 
 
 def _wordings(group: QuestionGroup) -> Tuple[str, ...]:

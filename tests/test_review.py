@@ -141,6 +141,7 @@ def test_the_rule_out_of_scope_best_guess_or_missing_topic():
     assert "examples of ask_expiry (best guess, 36%)" in got[1].describe()
     changed = got[2].with_intent("faq_what_is_certificate")
     assert (changed.kind, changed.intent) == (ADD_EXAMPLES, "faq_what_is_certificate")
+    assert "examples of faq_what_is_certificate (chosen; the model gave it 0%)" in changed.describe()
     # a 👎: what answered it and the comment; which intent should have is the content owner's call
     rep = Report(downvotes=[Downvote("u", 1.0, "faq/pay", "what do teachers earn?", ["salaries in Germany"])])
     [dv] = suggest(rep)
