@@ -164,7 +164,6 @@ def test_the_report_proposes_what_to_do_with_each_group(store):
     assert "Suggested: add the 2 questions to out_of_scope" in page
 
 
-@pytest.mark.timeout(1200)  # a retrain, the held-out set and the truth suite (and the shared measurement)
 def pin_before(root: Path) -> None:
     """'Before' figures no candidate falls below (held-out 0%, every truth case failing), stored
     as `make review FAST=1` stores its measurement: the gate then keeps whatever trains, so that
@@ -181,6 +180,7 @@ def pin_before(root: Path) -> None:
                                           fingerprint=gate.fingerprint(root, fast=True)), fast=True)
 
 
+@pytest.mark.timeout(1200)  # a retrain, the held-out set and the truth suite
 def test_accepted_suggestion_is_written_once_and_kept_after_retraining(store, tmp_path):
     root = project_copy(tmp_path / "project")
     pin_before(root)
