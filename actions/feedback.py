@@ -88,13 +88,25 @@ def rating_of(text: Optional[str], entities: Sequence[Mapping[str, Any]] = ()) -
 COMMENT_CONFIDENCE = 0.8
 
 
+# ... and so is a message that speaks of the answer itself, however sure the classifier
+# is ("the answer left out renewal costs" reads, confidently, as an expiry question)
+_ABOUT_THE_ANSWER = re.compile(
+    r"\b(the|your|that|this) (answer|reply|response)\b|\bleft (it |that |this )?out\b|"
+    r"\b(you|it) (didn'?t|did not|doesn'?t|does not|never) (say|said|mention|cover|answer|explain|tell|told)\w*|"
+    r"\bmissing\b|\bnothing (about|on)\b",
+    re.IGNORECASE)
+
+
 def uncertain_comment(message: Mapping[str, Any]) -> Optional[str]:
-    """The comment to keep from a message answered right after a 👎, if it may be one."""
+    """The comment to keep from a message answered right after a 👎, if it may be one:
+    understood with little confidence, or speaking of the answer."""
     try:
         confidence = float(((message or {}).get("intent") or {}).get("confidence") or 0.0)
     except (TypeError, ValueError):
         confidence = 0.0
-    return comment_text((message or {}).get("text")) if confidence < COMMENT_CONFIDENCE else None
+    text = (message or {}).get("text")
+    about_answer = isinstance(text, str) and bool(_ABOUT_THE_ANSWER.search(text))
+    return comment_text(text) if confidence < COMMENT_CONFIDENCE or about_answer else None
 
 
 def comment_text(text: Optional[str], limit: int = 500) -> Optional[str]:

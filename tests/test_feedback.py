@@ -166,6 +166,24 @@ def test_after_a_thumbs_down_an_uncertain_question_is_answered_and_kept_as_the_c
     # a confident question is just answered
     _, slots = run(A.ActionAnswerFaq(), "do employers care?", "faq_employers_care", slots={"awaiting_comment": True})
     assert "feedback_comment" not in slots
+    # ... unless it speaks of the answer: then it is the comment too, however sure the model is
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("the answer left out renewal costs", "ask_expiry", slots={"awaiting_comment": True})
+    tracker.latest_message["intent"]["confidence"] = 0.92
+    events = asyncio.run(A.ActionAnswerAttribute().run(dispatcher, tracker, {}))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["feedback_comment"] == "the answer left out renewal costs"
+    assert dispatcher.messages[0]["text"].startswith(F.NOTED_AND_ANSWERED)
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("it never mentioned the price", True), ("your reply was missing the exam part", True),
+    ("that answer didn't cover Europe", True), ("how much does the PMP cost?", False),
+    ("does the CPA expire?", False),
+])
+def test_words_about_the_answer_make_a_confident_message_a_comment(text, kept):
+    message = {"text": text, "intent": {"name": "ask_cost", "confidence": 0.95}}
+    assert (F.uncertain_comment(message) == text) is kept
 
 
 def test_typed_feedback_right_after_a_thumbs_down_is_the_comment():

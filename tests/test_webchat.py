@@ -70,6 +70,7 @@ UNSURE = [
     "who's allowed to award micro-credentials - anyone at all?",
     "how do they asess people for micro-credentials",
     "Is it normal to list a PMP alongside a few digital badges?",
+    "credibility of badges",
     "what does the assesment look like for k8s",
 ]
 
