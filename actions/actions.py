@@ -631,7 +631,7 @@ class ActionHandoff(Action):
         done, errors = await handoff.deliver(HANDOFF, note)
         for error in errors:
             logger.error("hand-off %s of %s: %s", note.reference, tracker.sender_id, error)
-        outcome = handoff.outcome_slot(done, errors, HANDOFF)
+        outcome = handoff.outcome_slot(done, HANDOFF)
         section = _closest_section(note) if outcome == handoff.NOBODY else ""
         text = handoff.user_message(HANDOFF, outcome.split("+"), note, KB.sources["article"].title, section)
         dispatcher.utter_message(text=text, buttons=[{"title": "What can I ask?", "payload": "/help"}])

@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import unquote, urlsplit
 
 from actions import vocabulary as v
+from channels import ids
 
 DEFAULT_RESPONSE_TIME = "one working day"
 LAST_TURNS = 8  # user and bot messages quoted in the note
@@ -153,19 +154,19 @@ def _cut(text: str, n: int = QUOTE_CHARS) -> str:
 
 
 def channel_of(conversation: str) -> str:
-    if conversation.startswith("rest:shell-"):
+    if conversation.startswith(ids.conversation_id(ids.REST, "shell-")):
         return "terminal"  # `make shell` talks REST with this sender
-    prefix = conversation.split(":", 1)[0]
-    return {"slack": "Slack", "web": "web chat", "rest": "REST"}.get(prefix, "terminal")
+    prefix = conversation.split(ids.SEPARATOR, 1)[0]
+    return {ids.SLACK: "Slack", ids.WEB: "web chat", ids.REST: "REST"}.get(prefix, "terminal")
 
 
 def where_to_answer(conversation: str, contact: str = "", reference: str = "") -> str:
     """For the person: where the user can be answered (Slack's own link syntax for
     a channel and a user)."""
-    parts = conversation.split(":")
-    if parts[0] == "slack" and len(parts) >= 4:
+    parts = conversation.split(ids.SEPARATOR)
+    if parts[0] == ids.SLACK and len(parts) >= 4:
         return f"in Slack, channel <#{parts[2]}>, in the thread of the message {parts[3]}"
-    if parts[0] == "slack" and len(parts) == 3:
+    if parts[0] == ids.SLACK and len(parts) == 3:
         return f"in Slack, a direct message to <@{parts[2]}>"
     if contact:
         return (f"not in this chat (the web chat and REST can't receive a reply): the user was asked to "
@@ -259,7 +260,7 @@ async def post_to_slack(s: Settings, note: Note) -> None:
             SEND_TIMEOUT)
     except SlackApiError as exc:
         raise DeliveryError(f"Slack refused the hand-off note: {exc.response.get('error')}") from None
-    except (asyncio.TimeoutError, OSError, Exception) as exc:  # aiohttp errors are OSErrors or their own
+    except Exception as exc:  # a timeout, an OSError, aiohttp's own errors: never out of the action
         raise DeliveryError(f"Slack could not be reached: {type(exc).__name__}") from None
 
 
@@ -323,7 +324,7 @@ async def deliver(s: Settings, note: Note) -> Tuple[List[str], List[str]]:
     return done, errors
 
 
-def outcome_slot(done: Sequence[str], errors: Sequence[str], s: Settings) -> str:
+def outcome_slot(done: Sequence[str], s: Settings) -> str:
     if not s.anyone:
         return NOBODY
     if not done:

@@ -96,7 +96,7 @@ def test_what_the_user_is_told_depends_on_the_channel_and_the_outcome():
         {"HANDOFF_SLACK_CHANNEL": "C1", "SLACK_TOKEN": "xoxb-1", "HANDOFF_EMAIL": "a@x.org, b@x.org",
          "SMTP_URL": "smtp://127.0.0.1:25"})
     assert "off, users are told no person is available" in handoff.handoff_status({"HANDOFF_EMAIL": "a@x.org"})
-    assert not handoff.Settings().anyone and handoff.outcome_slot([], [], handoff.Settings()) == "none"
+    assert not handoff.Settings().anyone and handoff.outcome_slot([], handoff.Settings()) == "none"
 
 
 @pytest.mark.parametrize("url, expected", [
@@ -138,7 +138,7 @@ def test_deliveries_to_nothing_fail_with_a_clear_error():
     done, errors = asyncio_run(handoff.deliver(s, note))
     assert done == [] and len(errors) == 2
     assert "Slack could not be reached" in errors[0] and "SMTP" in errors[1]
-    assert handoff.outcome_slot(done, errors, s) == "failed"
+    assert handoff.outcome_slot(done, s) == "failed"
 
 
 def asyncio_run(coro: Any) -> Any:
