@@ -23,6 +23,7 @@ normalised: case, spaces, edge punctuation, entity annotations) is skipped.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,15 +153,28 @@ def plan(root: Path, accepted: Iterable[Tuple[str, Sequence[str]]], comment: str
     return p
 
 
-def write(p: Plan) -> Dict[Path, bytes]:
-    """Write the plan; returns each changed file's previous bytes (to restore)."""
-    before: Dict[Path, bytes] = {}
+@dataclass(frozen=True)
+class Saved:
+    """A file's bytes and times before the plan was written (restored exactly if refused)."""
+    data: bytes
+    atime_ns: int
+    mtime_ns: int
+
+
+def write(p: Plan) -> Dict[Path, Saved]:
+    """Write the plan; returns each changed file's previous bytes and times (to restore)."""
+    before: Dict[Path, Saved] = {}
     for path, text in p.new_texts().items():
-        before[path] = path.read_bytes()
+        st = path.stat()
+        before[path] = Saved(path.read_bytes(), st.st_atime_ns, st.st_mtime_ns)
         path.write_text(text, encoding="utf-8")
     return before
 
 
-def restore(before: Dict[Path, bytes]) -> None:
-    for path, data in before.items():
-        path.write_bytes(data)
+def restore(before: Dict[Path, Saved]) -> None:
+    """Put the files back as they were, modification time included: a refused change leaves
+    the model no older than data/ (else the next `make review` or `make run` would ask for
+    a full retrain of data that did not change)."""
+    for path, saved in before.items():
+        path.write_bytes(saved.data)
+        os.utime(path, ns=(saved.atime_ns, saved.mtime_ns))

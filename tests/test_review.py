@@ -272,5 +272,6 @@ def test_a_change_that_hurts_the_heldout_set_is_refused(tmp_path):
     assert not result.after.has_truth  # stopped before the truth suite
     assert f"+    - {questions[0]}" in result.diff  # the refused change, shown
     assert snapshot(root) == before  # data/ and the model as they were, byte for byte
+    assert not gate.stale_inputs(root)  # and the model no older than data/: the next review can run
     assert (root / gate.HISTORY).read_bytes() == history
     assert not (root / "models" / ".review").exists()
