@@ -12,7 +12,8 @@ retrain, measure, and keep the change only if understanding did not get worse.
   `make train` would make), or with ``fast`` Rasa's incremental training
   (`rasa train --finetune models/assistant.tar.gz --epoch-fraction 0.1`: the
   current model's weights trained further for 4 of DIET's 40 epochs on the new
-  data; about 3 minutes here instead of about 20).
+  data; about 3 minutes here instead of about 20; ``epoch_fraction`` sets
+  another fraction, e.g. 0.025 for one epoch, as tests/test_review.py does).
 - **After**: the same measurements on the candidate; the held-out file first,
   and the truth suite only if the held-out figures pass.
 - **Refused** if either held-out figure drops by more than half a point
@@ -60,10 +61,11 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprint(root: Path, fast: bool = False) -> str:
+def fingerprint(root: Path, fast: bool = False, epoch_fraction: float = FAST_EPOCH_FRACTION) -> str:
     """What a measurement depends on: the model, the held-out file, the truth cases,
     the knowledge file and the actions' code (which compose the answers judged); for
-    the fast mode's measurement (a finetune of the model) also the training data."""
+    the fast mode's measurement (a finetune of the model) also the training data and
+    the fraction of the epochs."""
     from actions.knowledge import knowledge_path
     from evaluation.truth import CASES_FILE
 
@@ -73,6 +75,8 @@ def fingerprint(root: Path, fast: bool = False) -> str:
         files += [root / f for f in TRAIN_INPUTS] + sorted((root / "data").glob("*.yml"))
     for p in files:
         h.update(str(p.name).encode() + b"\0" + sha256(p).encode())
+    if fast:
+        h.update(f"epoch fraction {epoch_fraction!r}".encode())
     return h.hexdigest()
 
 
@@ -105,13 +109,13 @@ def baseline_path(root: Path, fast: bool) -> Path:
     return root / (BASELINE_FAST if fast else BASELINE)
 
 
-def load_baseline(root: Path, fast: bool = False) -> Optional[Measure]:
+def load_baseline(root: Path, fast: bool = False, epoch_fraction: float = FAST_EPOCH_FRACTION) -> Optional[Measure]:
     """The stored measurement of the current model, if it still applies."""
     try:
         m = Measure(**json.loads(baseline_path(root, fast).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    return m if m.has_truth and m.fingerprint == fingerprint(root, fast) else None
+    return m if m.has_truth and m.fingerprint == fingerprint(root, fast, epoch_fraction) else None
 
 
 def save_baseline(root: Path, m: Measure, fast: bool = False) -> None:
@@ -155,13 +159,14 @@ def measure(root: Path, model: Path, out: Path, say: Say = print, truth: bool = 
     return m
 
 
-def baseline(root: Path, fast: bool = False, say: Say = print, truth: bool = True) -> Measure:
+def baseline(root: Path, fast: bool = False, say: Say = print, truth: bool = True,
+             epoch_fraction: float = FAST_EPOCH_FRACTION) -> Measure:
     """What a candidate is compared with, stored or measured now (and stored): the current
     model; with ``fast``, the current model finetuned on the unchanged data exactly as the
     candidate will be on the changed data, so that only the change differs (a finetune
     alone moves the held-out figures by a point or two: docs/REPORT.md). Without ``truth``
     the truth suite is left out and nothing is stored (enough to refuse on held-out figures)."""
-    m = load_baseline(root, fast) if truth else None
+    m = load_baseline(root, fast, epoch_fraction) if truth else None
     what = "the current model finetuned on the unchanged data" if fast else "the current model"
     if m is not None:
         say(f"Before ({what}, measured earlier): held-out {m.heldout_text()}, "
@@ -174,14 +179,14 @@ def baseline(root: Path, fast: bool = False, say: Say = print, truth: bool = Tru
         shutil.rmtree(work, ignore_errors=True)
         try:
             say(f"  the same incremental training without the change; log: {TRAIN_LOG} ...")
-            m = measure(root, train(root, work, True, root / TRAIN_LOG), root / "results" / "review-before", say,
-                        truth)
+            m = measure(root, train(root, work, True, root / TRAIN_LOG, epoch_fraction),
+                        root / "results" / "review-before", say, truth)
         finally:
             shutil.rmtree(work, ignore_errors=True)
     else:
         m = measure(root, root / MODEL, root / "results" / "review-before", say, truth)
     if truth:
-        m.fingerprint = fingerprint(root, fast)
+        m.fingerprint = fingerprint(root, fast, epoch_fraction)
         save_baseline(root, m, fast)
     return m
 
@@ -212,10 +217,10 @@ def stale_inputs(root: Path) -> List[str]:
     return [str(p.relative_to(root)) for p in files if p.stat().st_mtime > t]
 
 
-def train(root: Path, out_dir: Path, fast: bool, log: Path) -> Path:
+def train(root: Path, out_dir: Path, fast: bool, log: Path, epoch_fraction: float = FAST_EPOCH_FRACTION) -> Path:
     cmd = [rasa_bin(), "train", "--fixed-model-name", "candidate", "--out", str(out_dir)]
     if fast:
-        cmd += ["--finetune", str(root / MODEL), "--epoch-fraction", str(FAST_EPOCH_FRACTION)]
+        cmd += ["--finetune", str(root / MODEL), "--epoch-fraction", str(epoch_fraction)]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as f:
         proc = subprocess.run(cmd, cwd=root, env=base_env(), stdout=f, stderr=subprocess.STDOUT)
@@ -236,11 +241,12 @@ class Result:
     seconds: float = 0.0
 
 
-def history_row(plan: nluedit.Plan, before: Measure, after: Measure, fast: bool, when: dt.datetime) -> str:
+def history_row(plan: nluedit.Plan, before: Measure, after: Measure, fast: bool, when: dt.datetime,
+                epoch_fraction: float = FAST_EPOCH_FRACTION) -> str:
     added = "; ".join(f"{len(a.examples)} example{'s' if len(a.examples) != 1 else ''} → `{a.intent}` "
                       f"({a.path.relative_to(plan.root).as_posix()}: \"{a.examples[0]}\""
                       f"{' …' if len(a.examples) > 1 else ''})" for a in plan.additions if a.examples)
-    training = "incremental (finetune, 0.1 of the epochs)" if fast else "full"
+    training = f"incremental (finetune, {epoch_fraction:g} of the epochs)" if fast else "full"
     return (f"| {when:%Y-%m-%d %H:%M} | {added.replace('|', '/')} | {before.heldout_text()} → {after.heldout_text()} "
             f"| {before.original_text()} → {after.original_text()} | {before.truth_text()} → {after.truth_text()} "
             f"| {training} |")
@@ -266,7 +272,7 @@ def append_history(path: Path, row: str) -> None:
 
 
 def run(root: Path, plan: nluedit.Plan, fast: bool = False, before: Optional[Measure] = None,
-        say: Say = print) -> Result:
+        say: Say = print, epoch_fraction: float = FAST_EPOCH_FRACTION) -> Result:
     """Write `plan`, retrain, measure, keep or restore (see the module's docstring)."""
     import time
 
@@ -275,7 +281,7 @@ def run(root: Path, plan: nluedit.Plan, fast: bool = False, before: Optional[Mea
     if stale:
         raise RuntimeError(f"the model is older than {', '.join(stale)}: run `make train` first, "
                            "so that the gate compares with a model of the current data")
-    before = before or baseline(root, fast, say)
+    before = before or baseline(root, fast, say, epoch_fraction=epoch_fraction)
     diff = plan.diff()
     model = root / MODEL
     model_sha = sha256(model)
@@ -286,10 +292,10 @@ def run(root: Path, plan: nluedit.Plan, fast: bool = False, before: Optional[Mea
     reasons: List[str] = []
     after: Optional[Measure] = None
     try:
-        how = (f"Rasa's incremental training (--finetune, {FAST_EPOCH_FRACTION} of the epochs)" if fast
+        how = (f"Rasa's incremental training (--finetune, {epoch_fraction:g} of the epochs)" if fast
                else "a full rasa train (about 20 minutes on 2 cores)")
         say(f"Training a candidate model with {how}; log: {TRAIN_LOG} ...")
-        candidate = train(root, work, fast, root / TRAIN_LOG)
+        candidate = train(root, work, fast, root / TRAIN_LOG, epoch_fraction)
         say("Measuring the candidate:")
         say("  held-out file (rasa test nlu) ...")
         after = measure_heldout(root, candidate, root / "results" / "review-after")
@@ -301,7 +307,8 @@ def run(root: Path, plan: nluedit.Plan, fast: bool = False, before: Optional[Mea
             say(f"  truth suite: {after.truth_text()}")
             reasons = truth_reasons(before, after)
         if not reasons:
-            append_history(root / HISTORY, history_row(plan, before, after, fast, dt.datetime.now(dt.timezone.utc)))
+            when = dt.datetime.now(dt.timezone.utc)
+            append_history(root / HISTORY, history_row(plan, before, after, fast, when, epoch_fraction))
             candidate.replace(model)
             kept = True
             after.fingerprint = fingerprint(root)  # the new model's own measurement

@@ -140,9 +140,18 @@ def main(argv: Optional[List[str]] = None, ask: Ask = input, out: Callable[[str]
                     help="train the candidate with Rasa's incremental training (finetune the current model, "
                          f"{gate.FAST_EPOCH_FRACTION} of the epochs: minutes instead of ~20); the model kept "
                          "is then that finetuned one, not what `make train` would make")
+    ap.add_argument("--epoch-fraction", type=float, metavar="F",
+                    help=f"with --fast, the fraction of DIET's epochs to finetune for (default "
+                         f"{gate.FAST_EPOCH_FRACTION}; the tests use 0.025, one epoch)")
     ap.add_argument("--threshold", type=float, default=LOW_CONFIDENCE)
     ap.add_argument("--similarity", type=float, default=SIMILARITY)
     args = ap.parse_args(argv)
+    if args.epoch_fraction is None:
+        args.epoch_fraction = gate.FAST_EPOCH_FRACTION
+    elif not args.fast:
+        ap.error("--epoch-fraction applies to --fast only")
+    elif not 0 < args.epoch_fraction <= 1:
+        ap.error(f"--epoch-fraction must be above 0 and at most 1, not {args.epoch_fraction:g}")
     root = args.root.resolve()
 
     try:
@@ -188,7 +197,7 @@ def main(argv: Optional[List[str]] = None, ask: Ask = input, out: Callable[[str]
         if a.examples:
             out(f"To add: {len(a.examples)} example(s) of {a.intent} in {a.path.relative_to(root).as_posix()}")
     try:
-        result = gate.run(root, plan, fast=args.fast, say=out)
+        result = gate.run(root, plan, fast=args.fast, say=out, epoch_fraction=args.epoch_fraction)
     except RuntimeError as exc:
         out(f"error: {exc}")
         return 2
