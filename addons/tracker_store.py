@@ -4,7 +4,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Dict, List, Optional
+
+# Set on a tracker this store built: how many of its events are in the database.
+STORED_EVENTS_ATTR = "microcred_stored_events"
+
+
+def event_rows(sender_id: str, events: List[Any]) -> List[Dict[str, Any]]:
+    """The `events` table's rows for `events`, as Rasa's SQLTrackerStore.save writes them."""
+    rows = []
+    for event in events:
+        data = event.as_dict()
+        rows.append({"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+                     "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+                     "action_name": data.get("name"), "data": json.dumps(data)})
+    return rows
+
+
+def stored_count(tracker: Any) -> Optional[int]:
+    """How many of the tracker's events this store knows to be saved, if it built or saved it."""
+    n = getattr(tracker, STORED_EVENTS_ATTR, None)
+    return n if isinstance(n, int) and 0 <= n <= len(tracker.events) else None
 
 
 def _sqlite_wal_store():
@@ -17,7 +38,15 @@ def _sqlite_wal_store():
         NullPool) in WAL mode with synchronous=NORMAL: a commit appends to the
         write-ahead log without an fsync (a crash of the process loses nothing;
         a power loss can lose the last commits, never corrupt the file).
-        Rasa's server runs every session on its event loop's thread."""
+        Rasa's server runs every session on its event loop's thread.
+
+        Saving on SQLite: Rasa counts the stored events of the session with a
+        query on every save, then adds each new event through the ORM. Here a
+        tracker this store retrieved (or saved) carries the number of its
+        events already stored, so the new ones are its events after those,
+        written in one multi-row INSERT (the same rows); a tracker without it
+        (a new or copied one) is counted as Rasa counts it. Rasa's lock store
+        lets one message at a time change a conversation."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
@@ -38,6 +67,31 @@ def _sqlite_wal_store():
                 cur.close()
 
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+        def _fast(self) -> bool:
+            return self.engine.dialect.name == "sqlite"
+
+        async def _retrieve(self, sender_id: Any, fetch_events_from_all_sessions: bool) -> Any:
+            tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+            if tracker is not None and self._fast():
+                setattr(tracker, STORED_EVENTS_ATTR, len(tracker.events))
+            return tracker
+
+        async def save(self, tracker: Any) -> None:
+            if not self._fast():
+                return await super().save(tracker)
+            await self.stream_events(tracker)
+            known = stored_count(tracker)
+            with self.session_scope() as session:
+                if known is None:
+                    new = list(self._additional_events(session, tracker))
+                else:
+                    new = list(tracker.events)[known:]
+                rows = event_rows(tracker.sender_id, new)
+                if rows:
+                    session.execute(self.SQLEvent.__table__.insert(), rows)
+                session.commit()
+            setattr(tracker, STORED_EVENTS_ATTR, len(tracker.events))
 
     return WalSQLTrackerStore
 

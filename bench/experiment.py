@@ -7,7 +7,10 @@ Variants (one Rasa server each, all sharing one action server; every one of
 ours loads the project's channels, and with them the add-ons' action-response
 validator, addons.install()):
   ours            project credentials.yml and endpoints.yml, Rasa's SQLTrackerStore on SQLite
-  ours+wal        the SQLite tracker store in WAL mode, synchronous=NORMAL (addons/tracker_store.py)
+  ours+wal-rasa-save  the SQLite tracker store in WAL mode, synchronous=NORMAL, with Rasa's own
+                  retrieve and save (bench/stores.py: the project's store before 2026-12-01)
+  ours+wal        addons/tracker_store.py as served: WAL, and a save without the count query,
+                  in one multi-row INSERT
   ours+mem        Rasa's in-memory tracker store instead of SQLite
   stock           the stock `rasa init` bot
 Writes docs/bench/experiment.json (or --out). The run of 2026-11-29 recorded
@@ -49,7 +52,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="microcred-bench-exp-"))
     action_port = free_port()
     actions = Stack(action_port=action_port, log_dir=tmp / "logs-actions")
-    variants = {"ours": "sql", "ours+wal": "wal", "ours+mem": "memory"}
+    variants = {"ours": "sql", "ours+wal-rasa-save": "wal-rasa-save", "ours+wal": "wal", "ours+mem": "memory"}
     stacks: Dict[str, Stack] = {}
     targets: List[Target] = []
     results: Dict[str, Any] = {"settings": vars(args), "variants": {k: {"tracker_store": v}

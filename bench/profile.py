@@ -26,6 +26,7 @@ RASA_BUCKETS: List[Tuple[str, Sequence[str]]] = [
     ("NLU: CountVectorsFeaturizer", ("count_vectors_featurizer.py",)),
     ("NLU: LexicalSyntacticFeaturizer", ("lexical_syntactic_featurizer.py",)),
     ("NLU: DIETClassifier", ("diet_classifier.py",)),
+    ("NLU: language identification (LanguageFilter, Lingua)", ("addons/language_filter.py", "lingua")),
     ("policies: predict next action", ("_predict_next_with_tracker",)),
     ("policy: RulePolicy", ("rule_policy.py",)),
     ("policy: MemoizationPolicy", ("memoization.py",)),
@@ -52,6 +53,8 @@ ACTIONS_BUCKETS: List[Tuple[str, Sequence[str]]] = [
     ("difflib", ("difflib.py",)),
     ("lookup.resolve", ("resolve (actions/lookup.py",)),
     ("answers (compose)", ("actions/answers.py",)),
+    ("retrieval (actions/retrieval.py, scikit-learn)", ("actions/retrieval.py", "sklearn/")),
+    ("language identification (actions/language.py, Lingua)", ("actions/language.py", "lingua")),
     ("advice form validation", ("rasa_sdk/forms.py", "actions/advice.py")),
     ("json / ujson", ("json/", "ujson")),
 ]

@@ -108,11 +108,18 @@ def stock_model(progress: Progress) -> Dict[str, Any]:
 
 # --- servers ------------------------------------------------------------------
 
-def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_store: str = "sql") -> Path:
+def _tracker_store_type() -> str:
+    import yaml
+    config = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+    return str((config.get("tracker_store") or {}).get("type", "SQL"))
+
+
+def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_store: str = "project") -> Path:
     """The project's endpoints.yml (every key kept: timeouts etc.), with the action
-    server on its bench port and a fresh SQLite tracker store in tmp
-    (for experiments: tracker_store="memory", Rasa's in-memory store, or "wal",
-    SQLite in WAL mode, addons/tracker_store.py)."""
+    server on its bench port and a fresh SQLite tracker store in tmp, of the type
+    endpoints.yml names (for experiments: tracker_store="memory", Rasa's in-memory
+    store, "sql", Rasa's SQLTrackerStore, "wal", addons/tracker_store.py, or
+    "wal-rasa-save", that store with Rasa's own save, bench/stores.py)."""
     import yaml
     config = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
     action = dict(config.get("action_endpoint") or {})
@@ -121,7 +128,8 @@ def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_sto
     if tracker_store == "memory":
         config.pop("tracker_store", None)
     else:
-        store_type = "SQL" if tracker_store == "sql" else "addons.tracker_store.WalSQLTrackerStore"
+        store_type = {"sql": "SQL", "wal": "addons.tracker_store.WalSQLTrackerStore",
+                      "wal-rasa-save": "bench.stores.WalRasaSaveTrackerStore"}.get(tracker_store, _tracker_store_type())
         config["tracker_store"] = {"type": store_type, "dialect": "sqlite", "db": str(tmp / f"trackers.{name}.db")}
     for key in ("event_broker", "lock_store", "nlg", "models"):
         config.pop(key, None)  # nothing outside this machine's loopback, nothing shared
@@ -250,6 +258,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             "rasa": _version("rasa"),
             "rasa_sdk": _version("rasa_sdk"),
             "ours_model": str(MODEL.relative_to(ROOT)),
+            "ours_tracker_store": _tracker_store_type(),
             "load_average_at_start": _loadavg(),
             "settings": {k: v for k, v in vars(args).items() if k not in ("out_dir",)},
             "interleaving": "single user and /model/parse: alternating ours/stock per message (order flipped "
