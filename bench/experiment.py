@@ -9,8 +9,8 @@ validator, addons.install()):
   ours            project credentials.yml and endpoints.yml, Rasa's SQLTrackerStore on SQLite
   ours+wal-rasa-save  the SQLite tracker store in WAL mode, synchronous=NORMAL, with Rasa's own
                   retrieve and save (bench/stores.py: the project's store before 2026-12-01)
-  ours+wal        addons/tracker_store.py as served: WAL, and a save without the count query,
-                  in one multi-row INSERT
+  ours+wal        addons/tracker_store.py as served: WAL, a save without the count query in one
+                  multi-row INSERT, and the last conversations' trackers kept between messages
   ours+mem        Rasa's in-memory tracker store instead of SQLite
   stock           the stock `rasa init` bot
 Writes docs/bench/experiment.json (or --out). The run of 2026-11-29 recorded

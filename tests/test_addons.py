@@ -5,6 +5,7 @@ SQLite tracker store keeps conversations."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import subprocess
 import sys
@@ -141,3 +142,60 @@ def test_wal_tracker_store_writes_the_rows_rasas_store_writes(tmp_path):
     assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["question 21", "question 30"]
     with sqlite3.connect(tmp_path / "wal.db") as con:
         assert con.execute("select count(*) from events").fetchone()[0] == len(rows["wal"]) + 5
+
+
+def test_wal_tracker_store_keeps_a_saved_tracker_only_while_the_database_agrees(tmp_path, monkeypatch):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    import addons.tracker_store as ts
+
+    domain = Domain.from_yaml("version: '3.1'\n")
+    db = tmp_path / "t.db"
+    store = ts.WalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db))
+
+    def turn(tracker, text: str) -> None:
+        tracker.update(UserUttered(text, {"name": "greet", "confidence": 1.0}))
+        tracker.update(ActionExecuted("action_listen"))
+
+    def texts(tracker) -> list:
+        return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+    async def fetched(sender: str = "u1"):
+        t = await store.retrieve(sender)
+        return t
+
+    async def go():
+        await store.get_or_create_tracker("u1")
+        first = await fetched()  # read from the database
+        turn(first, "one")
+        await store.save(first)
+        assert await fetched() is first  # kept: no reading, no replaying
+
+        turn(first, "not saved")  # a message that failed before its save
+        again = await fetched()
+        assert again is not first and texts(again) == ["one"]
+        await store.save(again)
+        assert await fetched() is again
+
+        with sqlite3.connect(db) as con:  # another process adds a row (or `make forget` deletes them)
+            con.execute("insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
+                        ("u1", "user", time.time(), json.dumps(UserUttered("elsewhere").as_dict())))
+        third = await fetched()
+        assert third is not again and texts(third) == ["one", "elsewhere"]
+        await store.save(third)
+        with sqlite3.connect(db) as con:
+            con.execute("delete from events where sender_id = 'u1'")
+        assert await fetched() is None
+
+        monkeypatch.setattr(ts, "KEPT_TRACKERS", 2)  # only the most recent conversations are kept
+        saved = {}
+        for sender in ("a", "b", "c"):
+            t = await store.get_or_create_tracker(sender)
+            t = await fetched(sender)
+            turn(t, sender)
+            await store.save(t)
+            saved[sender] = t
+        assert [await fetched(s) is saved[s] for s in ("a", "b", "c")] == [False, True, True]
+
+    asyncio.run(go())
