@@ -1,6 +1,7 @@
-"""The tracker store alone: Rasa's SQLTrackerStore on SQLite, the WAL variant
-(addons/tracker_store.py), and Rasa's in-memory store, on the same turns in one
-process, interleaved per turn.
+"""The tracker store alone: Rasa's SQLTrackerStore on SQLite, the WAL store
+with Rasa's own retrieve and save (bench/stores.py, the store before
+2026-12-01), the WAL store as served (addons/tracker_store.py), and Rasa's
+in-memory store, on the same turns in one process, interleaved per turn.
 
     python -m bench.trackerstore [--conversations 40] [--turns 3]
 
@@ -45,12 +46,14 @@ async def measure(conversations: int, turns: int) -> Dict[str, Dict[str, float]]
     from rasa.shared.core.domain import Domain
 
     from addons.tracker_store import WalSQLTrackerStore
+    from bench.stores import WalRasaSaveTrackerStore
 
     domain = Domain.load(str(ROOT / "domain.yml"))
     tmp = tempfile.mkdtemp(prefix="microcred-trackerstore-")
     stores = {
         "sqlite (Rasa's SQLTrackerStore)": SQLTrackerStore(domain, dialect="sqlite", db=os.path.join(tmp, "a.db")),
-        "sqlite, kept open, WAL": WalSQLTrackerStore(domain, dialect="sqlite", db=os.path.join(tmp, "b.db")),
+        "sqlite, WAL, Rasa's save": WalRasaSaveTrackerStore(domain, dialect="sqlite", db=os.path.join(tmp, "c.db")),
+        "sqlite, WAL (served)": WalSQLTrackerStore(domain, dialect="sqlite", db=os.path.join(tmp, "b.db")),
         "in memory": InMemoryTrackerStore(domain),
     }
     totals = {name: [0.0, 0.0] for name in stores}
@@ -72,7 +75,7 @@ def main() -> int:
     warnings.filterwarnings("ignore")
     results = asyncio.run(measure(min(args.conversations, 1000), min(args.turns, 50)))
     for name, r in results.items():
-        print(f"{name:32s} retrieve {r['retrieve_ms']:6.2f} ms   save {r['save_ms']:6.2f} ms   per turn")
+        print(f"{name:34s} retrieve {r['retrieve_ms']:6.2f} ms   save {r['save_ms']:6.2f} ms   per turn")
     return 0
 
 
