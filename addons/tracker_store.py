@@ -68,6 +68,8 @@ def _sqlite_wal_store():
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            # sender id -> (tracker, its number of events when saved, id of the newest row then)
+            self._kept: "OrderedDict[str, Tuple[Any, int, Optional[int]]]" = OrderedDict()
             if self.engine.dialect.name != "sqlite":
                 return
             import sqlalchemy as sa
@@ -89,12 +91,6 @@ def _sqlite_wal_store():
         def _fast(self) -> bool:
             return self.engine.dialect.name == "sqlite"
 
-        def _kept(self) -> "OrderedDict[str, Tuple[Any, int, Optional[int]]]":
-            # sender id -> (tracker, its number of events when saved, id of the newest row then)
-            if not hasattr(self, "_kept_trackers"):
-                self._kept_trackers: "OrderedDict[str, Tuple[Any, int, Optional[int]]]" = OrderedDict()
-            return self._kept_trackers
-
         def _newest_row(self, session: Any, sender_id: str) -> Optional[int]:
             import sqlalchemy as sa
 
@@ -103,7 +99,7 @@ def _sqlite_wal_store():
         async def _retrieve(self, sender_id: Any, fetch_events_from_all_sessions: bool) -> Any:
             if not self._fast():
                 return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-            kept = self._kept()
+            kept = self._kept
             if not fetch_events_from_all_sessions and sender_id in kept:
                 tracker, n, newest = kept.pop(sender_id)
                 if len(tracker.events) == n and stored_count(tracker) == n:
@@ -124,13 +120,13 @@ def _sqlite_wal_store():
 
             await self.stream_events(tracker)
             known = stored_count(tracker)
-            kept = self._kept()
+            kept = self._kept
             kept.pop(tracker.sender_id, None)
             with self.session_scope() as session:
                 if known is None:
                     new = list(self._additional_events(session, tracker))
                 else:
-                    new = list(tracker.events)[known:]
+                    new = list(itertools.islice(tracker.events, known, None))
                 rows = event_rows(tracker.sender_id, new)
                 if rows:
                     session.execute(self.SQLEvent.__table__.insert(), rows)

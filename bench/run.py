@@ -108,9 +108,18 @@ def stock_model(progress: Progress) -> Dict[str, Any]:
 
 # --- servers ------------------------------------------------------------------
 
-def _tracker_store_type() -> str:
+# bench_endpoints' tracker_store names other than "project" and "memory"
+STORE_TYPES = {"sql": "SQL", "wal": "addons.tracker_store.WalSQLTrackerStore",
+               "wal-rasa-save": "bench.stores.WalRasaSaveTrackerStore"}
+
+
+def project_endpoints() -> Dict[str, Any]:
     import yaml
-    config = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+    return yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+
+
+def tracker_store_type(config: Dict[str, Any]) -> str:
+    """The tracker store type an endpoints configuration names (Rasa's default: SQL when a db is set)."""
     return str((config.get("tracker_store") or {}).get("type", "SQL"))
 
 
@@ -121,15 +130,16 @@ def bench_endpoints(tmp: Path, action_port: int, name: str = "ours", tracker_sto
     store, "sql", Rasa's SQLTrackerStore, "wal", addons/tracker_store.py, or
     "wal-rasa-save", that store with Rasa's own save, bench/stores.py)."""
     import yaml
-    config = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+    config = project_endpoints()
     action = dict(config.get("action_endpoint") or {})
     action["url"] = f"http://127.0.0.1:{action_port}/webhook"
     config["action_endpoint"] = action
     if tracker_store == "memory":
         config.pop("tracker_store", None)
     else:
-        store_type = {"sql": "SQL", "wal": "addons.tracker_store.WalSQLTrackerStore",
-                      "wal-rasa-save": "bench.stores.WalRasaSaveTrackerStore"}.get(tracker_store, _tracker_store_type())
+        if tracker_store != "project" and tracker_store not in STORE_TYPES:
+            raise ValueError(f"unknown tracker_store {tracker_store!r}: project, memory, {', '.join(STORE_TYPES)}")
+        store_type = tracker_store_type(config) if tracker_store == "project" else STORE_TYPES[tracker_store]
         config["tracker_store"] = {"type": store_type, "dialect": "sqlite", "db": str(tmp / f"trackers.{name}.db")}
     for key in ("event_broker", "lock_store", "nlg", "models"):
         config.pop(key, None)  # nothing outside this machine's loopback, nothing shared
@@ -258,7 +268,7 @@ def run(args: argparse.Namespace) -> Dict[str, Any]:
             "rasa": _version("rasa"),
             "rasa_sdk": _version("rasa_sdk"),
             "ours_model": str(MODEL.relative_to(ROOT)),
-            "ours_tracker_store": _tracker_store_type(),
+            "ours_tracker_store": tracker_store_type(project_endpoints()),
             "load_average_at_start": _loadavg(),
             "settings": {k: v for k, v in vars(args).items() if k not in ("out_dir",)},
             "interleaving": "single user and /model/parse: alternating ours/stock per message (order flipped "
