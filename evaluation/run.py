@@ -78,6 +78,12 @@ def reply_kind(kb, parse: Dict[str, Any]) -> str:
     return "answer"
 
 
+# the floors tests/test_rasa_cli.py puts under `rasa test nlu`'s held-out accuracy
+# (before the fallback): the original part (an intent split off from the label
+# counted right) and the whole file
+HELDOUT_ORIGINAL_FLOOR = 0.95
+HELDOUT_FLOOR = 0.93
+
 # tests/nlu_heldout.yml: messages above this line were written for the first 33
 # intents; those below it for the intents added later (issue 12)
 HELDOUT_LATER_MARK = "# ---- written later"
@@ -301,6 +307,9 @@ def main(argv: Sequence[str] = ()) -> int:
     ours["heldout_original"] = score(gold[:n_orig], p_held[:n_orig], kb)
     ours["heldout_original"]["first_intents_accuracy"] = sum(
         right_under_first_intents(g, p["intent"]["name"]) for g, p in zip(gold[:n_orig], p_held[:n_orig])) / n_orig
+    ours["heldout_original"]["first_intents_top_accuracy"] = sum(
+        right_under_first_intents(g, ranking_without_fallback(p.get("intent_ranking") or [])[0][0])
+        for g, p in zip(gold[:n_orig], p_held[:n_orig])) / n_orig
     curve = threshold_curve(gold, p_held)
     import yaml
 
@@ -422,13 +431,16 @@ not make, played through the real Rasa and action servers: **{t['passed']}/{t['t
 ## Held-out accuracy before and after the new intents
 
 The first {o['n']} held-out messages are the set written for the first 33 intents (where the
-accuracy was 95.3% before "Every answer true to the article"); the rest were written later for
-the new intents. On the original part, counting an intent split off from a message's label as
-right (`SPLIT_FROM` in `evaluation/run.py`: e.g. `faq_teacher_pd` from `faq_teachers`), which is
-the figure comparable with 95.3%: **{pct(o['first_intents_accuracy'])}** (against the exact
-label: {pct(o['intent_accuracy'])}); on the whole set ({h['n']} messages):
-**{pct(h['intent_accuracy'])}**. The whole set's figure is gated in `tests/test_rasa_cli.py` at
-90%, the original part's at 95.3%.
+accuracy was 95.3% after the fallback and 95.9% before it, before "Every answer true to the
+article"); the rest were written later for the new intents. On the original part, counting an
+intent split off from a message's label as right (`SPLIT_FROM` in `evaluation/run.py`: e.g.
+`faq_teacher_pd` from `faq_teachers`): **{pct(o['first_intents_accuracy'])}** after the fallback,
+the figure comparable with 95.3% (against the exact label: {pct(o['intent_accuracy'])}), and
+**{pct(o['first_intents_top_accuracy'])}** before it (the top intent, as `rasa test nlu` counts),
+comparable with 95.9%; on the whole set ({h['n']} messages): **{pct(h['intent_accuracy'])}**.
+`tests/test_rasa_cli.py` and `make review`'s gate use `rasa test nlu`'s figures (before the
+fallback): the test floors them at {pct(HELDOUT_ORIGINAL_FLOOR)} (original part) and
+{pct(HELDOUT_FLOOR)} (whole set), so that a change cannot lose more than that unnoticed.
 
 ## A correct answer is never replaced
 
@@ -455,24 +467,30 @@ FallbackClassifier threshold {f['threshold']}, ambiguity threshold {f['ambiguity
 
 {chr(10).join(curve)}
 """
-    (DOCS / "EVALUATION.md").write_text(text + kept_history(DOCS / "EVALUATION.md"), encoding="utf-8")
+    (DOCS / "EVALUATION.md").write_text(text + kept_sections(DOCS / "EVALUATION.md"), encoding="utf-8")
 
 
 HISTORY_HEADING = "## History"
+# sections of the page written by hand or by `make review`, kept when `make eval` rewrites it
+KEPT_HEADINGS = ("## Classifier variants", HISTORY_HEADING)
 
 
-def kept_history(path: Path) -> str:
-    """The page's "History" section (rows appended by `make review`, reporting/gate.py), kept
-    when `make eval` rewrites the page: from its heading to the next heading or the end."""
+def kept_sections(path: Path, headings: Sequence[str] = KEPT_HEADINGS) -> str:
+    """The page's sections whose heading starts with one of `headings` (the classifier
+    variants measured by hand; the "History" rows appended by `make review`,
+    reporting/gate.py), each from its heading to the next heading or the end, in that order."""
     if not path.exists():
         return ""
     text = path.read_text(encoding="utf-8")
-    start = text.find("\n" + HISTORY_HEADING + "\n")
-    if start < 0:
-        return ""
-    rest = text[start + 1:]
-    end = rest.find("\n## ", len(HISTORY_HEADING))
-    return "\n" + (rest if end < 0 else rest[:end + 1])
+    out = []
+    for heading in headings:
+        start = text.find("\n" + heading)
+        if start < 0:
+            continue
+        rest = text[start + 1:]
+        end = rest.find("\n## ", len(heading))
+        out.append("\n" + (rest if end < 0 else rest[:end + 1]))
+    return "".join(out)
 
 
 if __name__ == "__main__":

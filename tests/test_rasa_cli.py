@@ -7,20 +7,17 @@ import json
 import subprocess
 
 from evaluation.nludata import read_examples
-from evaluation.run import original_heldout_count, right_under_first_intents
+from evaluation.run import HELDOUT_FLOOR, HELDOUT_ORIGINAL_FLOOR, original_heldout_count, right_under_first_intents
 from stack.env import base_env, rasa_bin
 from tests.helpers import MODEL, ROOT
 
-# The held-out messages written with the first intents: accuracy before issue 12's
-# new intents was 95.3%, and issue 12 asks that it not drop below that. Measured
-# with the new intents: 94.7% (an intent split off from the label counts as
-# right), so that target is not met yet; this floor is the figure reached, so
-# that the next change cannot lose more. Raise it to 0.953 once it is met.
-HELDOUT_ORIGINAL_MIN_ACCURACY = 0.94
-# The whole file, with the messages written later for the new, finer intents
-# (faq_pay vs faq_hiring, faq_teacher_pd vs faq_teachers, ...): a floor that
-# catches a broken model; the figure itself is reported by make eval.
-HELDOUT_MIN_ACCURACY = 0.90
+# `rasa test nlu` counts the top intent (before the fallback). The held-out
+# messages written with the first intents scored 95.9% that way (95.3% after the
+# fallback) before issue 12's new intents, and issue 12 asks that it not drop below
+# that; the floors (evaluation/run.py, where `make eval` reports them) are below
+# the figures reached, so that a change cannot lose more than that unnoticed. The
+# whole file has the messages written later for the new, finer intents (faq_pay
+# vs faq_hiring, faq_teacher_pd vs faq_teachers, ...).
 
 
 def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -59,6 +56,6 @@ def test_heldout_intent_accuracy(tmp_path):
     print(f"held-out intent accuracy, messages written with the first intents (an intent split off from "
           f"the label counts as right): {original_accuracy:.4f} on {len(original)} messages")
     assert len(original) > 300
-    assert original_accuracy >= HELDOUT_ORIGINAL_MIN_ACCURACY, [(e["text"], e["intent"]) for e in wrong]
-    assert report["accuracy"] >= HELDOUT_MIN_ACCURACY, \
+    assert original_accuracy >= HELDOUT_ORIGINAL_FLOOR, [(e["text"], e["intent"]) for e in wrong]
+    assert report["accuracy"] >= HELDOUT_FLOOR, \
         f"held-out accuracy {report['accuracy']:.3f}; see {out}/intent_errors.json"
