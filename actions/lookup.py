@@ -77,7 +77,7 @@ def mentions_from_entities(kb: Knowledge, entities: Sequence[Mapping[str, Any]])
     usable = [e for e in entities or [] if isinstance(e, Mapping)]
     for ent in sorted(usable, key=lambda e: e.get("start") if isinstance(e.get("start"), int) else 0):
         label = ent.get("entity")
-        if label not in found:
+        if not isinstance(label, str) or label not in found:  # a label sent as a list or a dict
             continue
         value = ent.get("value")
         rid = resolve(kb, label, value)

@@ -165,6 +165,21 @@ def test_an_id_under_the_wrong_label_is_filed_under_its_own(label, value, where,
     assert dispatcher.messages and dispatcher.messages[0].get("text")
 
 
+@pytest.mark.parametrize("label", [[], ["credential"], {"entity": "kind"}, None, 3])
+def test_an_entity_whose_label_is_not_a_string_is_ignored(label):
+    """Found by the property test below ({"entity": []} raised TypeError in ActionCompare)."""
+    mentions = mentions_from_entities(A.KB, [{"entity": label, "value": "PMP"}, {"entity": "credential",
+                                                                              "value": "PMP"}])
+    assert mentions.credentials == ("pmp",)
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker.from_dict({"sender_id": "t", "slots": {}, "events": [], "paused": False,
+                                 "followup_action": None, "active_loop": {}, "latest_action_name": None,
+                                 "latest_message": {"text": "compare them", "entities": [{"entity": label}],
+                                                    "intent": {"name": "compare", "confidence": 0.9}}})
+    asyncio.run(A.ActionCompare().run(dispatcher, tracker, DOMAIN))
+    assert dispatcher.messages
+
+
 @settings(FUZZ, max_examples=150)
 @given(label=st.sampled_from(["credential", "kind", "field", None]) | st.text(max_size=5),
        value=TEXT | JSON, entities=st.lists(ENTITY, max_size=5), text=TEXT | st.none(),
