@@ -110,8 +110,8 @@ async def _parse(model: Path, texts: Sequence[str]) -> List[Dict[str, Any]]:
     return [await agent.parse_message(t) for t in texts]
 
 
-def left_out_parses(out: Path = OUT) -> List[Dict[str, Any]]:
-    """Train a model per fold (kept in `out` and reused) and parse the fold it left out."""
+def left_out_parses(out: Path = OUT, config: Path = ROOT / "config.yml") -> List[Dict[str, Any]]:
+    """Train a model per fold with `config` (kept in `out` and reused) and parse the fold it left out."""
     out.mkdir(parents=True, exist_ok=True)
     folds = stratified_folds(read_examples(training_files(ROOT), keep_annotations=True))
     rows: List[Dict[str, Any]] = []
@@ -121,7 +121,7 @@ def left_out_parses(out: Path = OUT) -> List[Dict[str, Any]]:
         model = out / f"fold{k}.tar.gz"
         if not model.exists():
             subprocess.run([sys.executable, "-m", "rasa", "train", "nlu", "--nlu", str(out / f"train{k}.yml"),
-                            "--config", str(ROOT / "config.yml"), "--out", str(out), "--fixed-model-name", f"fold{k}"],
+                            "--config", str(config), "--out", str(out), "--fixed-model-name", f"fold{k}"],
                            check=True, cwd=ROOT)
         texts = [strip_annotations(t) for t, _ in fold]
         for (text, (_, gold)), parse in zip(zip(texts, fold), asyncio.run(_parse(model, texts))):
@@ -138,11 +138,20 @@ def grid(parses: Sequence[Dict[str, Any]]) -> List[Outcome]:
 
 def main(argv: Sequence[str] = ()) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--reuse", action="store_true", help="read results/fallback-cv/parses.json, train nothing")
+    ap.add_argument("--reuse", action="store_true", help="read the parses of an earlier run, train nothing")
+    ap.add_argument("--config", type=Path, default=ROOT / "config.yml", help="another pipeline to measure")
+    ap.add_argument("--out", type=Path, default=OUT, help="where the fold models and parses go")
     args = ap.parse_args(list(argv))
-    parses = json.loads((OUT / "parses.json").read_text()) if args.reuse else left_out_parses()
+    out = args.out.resolve()
+    if args.reuse:
+        parses = json.loads((out / "parses.json").read_text())
+    else:
+        parses = left_out_parses(out, args.config.resolve())
     print(f"{len(parses)} left-out training examples, {FOLDS} folds, seed {SEED}")
     print(markdown(grid(parses)))
+    ranked = [ranking_without_fallback(p["parse"].get("intent_ranking") or []) for p in parses]
+    right = sum(bool(r) and r[0][0] == p["gold"] for r, p in zip(ranked, parses))
+    print(f"top intent right (before the fallback): {right}/{len(parses)} = {100 * right / max(1, len(parses)):.1f}%")
     return 0
 
 
