@@ -55,15 +55,16 @@ def fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
-async def _parse_all(texts: Sequence[str]) -> List[Dict[str, Any]]:
+async def _parse_all(texts: Sequence[str], model: Path) -> List[Dict[str, Any]]:
     from rasa.core.agent import Agent
 
-    agent = Agent.load(str(MODEL))
+    agent = Agent.load(str(model))
     return [await agent.parse_message(t) for t in texts]
 
 
-def parse_all(texts: Sequence[str]) -> List[Dict[str, Any]]:
-    return asyncio.run(_parse_all(texts))
+def parse_all(texts: Sequence[str], model: Path = MODEL) -> List[Dict[str, Any]]:
+    """Each text as `model` parses it (intent ranking, entities), in this process."""
+    return asyncio.run(_parse_all(texts, model))
 
 
 def reply_kind(kb, parse: Dict[str, Any]) -> str:
