@@ -132,6 +132,8 @@ def main(argv: Sequence[str] = ()) -> int:
     args = ap.parse_args(list(argv))
     out = args.out.resolve()
     if args.reuse:
+        if not (out / "parses.json").is_file():
+            raise SystemExit(f"{out / 'parses.json'} missing: run without --reuse first (it trains the fold models)")
         parses = json.loads((out / "parses.json").read_text())
     else:
         parses = left_out_parses(out, args.config.resolve())
