@@ -119,7 +119,7 @@ def reroute(kb: Knowledge, intent: str, confidence: float, text: Optional[str], 
 
 
 # The FallbackClassifier's threshold (config.yml; tests/test_routing.py checks they agree)
-FALLBACK_THRESHOLD = 0.3
+FALLBACK_THRESHOLD = 0.2
 
 
 def ambiguous_but_answerable(ranking: Sequence[Tuple[str, float]], answerable: Collection[str]) -> Optional[str]:

@@ -80,12 +80,15 @@ def test_the_fallback_threshold_is_the_configs():
 
 
 def test_two_equally_likely_answers_answer_the_first():
+    from actions.routing import FALLBACK_THRESHOLD as T
     from actions.routing import ambiguous_but_answerable
 
     answerable = {"faq_replace_degrees", "faq_higher_education"}
     assert ambiguous_but_answerable([("faq_replace_degrees", 0.51), ("faq_higher_education", 0.46)],
                                     answerable) == "faq_replace_degrees"
-    assert ambiguous_but_answerable([("faq_replace_degrees", 0.28), ("faq_higher_education", 0.25)],
+    assert ambiguous_but_answerable([("faq_replace_degrees", T + 0.02), ("faq_higher_education", T)],
+                                    answerable) == "faq_replace_degrees"  # both at the threshold or above
+    assert ambiguous_but_answerable([("faq_replace_degrees", T - 0.02), ("faq_higher_education", T - 0.05)],
                                     answerable) is None  # not sure at all: ask
     assert ambiguous_but_answerable([("greet", 0.5), ("faq_higher_education", 0.45)], answerable) is None
 
