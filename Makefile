@@ -37,7 +37,7 @@ help:
 	@echo "make test   the same set-up, then every test"
 	@echo "make eval   measure understanding (held-out, perturbed, 3-fold CV, baseline) -> docs/EVALUATION.md"
 	@echo "make report what users asked: unanswered questions, 👎 with comments, unknown credentials -> reports/report.html"
-	@echo "make review accept, change or reject the report's suggestions; accepted questions go into data/, kept only if a retrain passes the held-out and truth gate (FAST=1: incremental training)"
+	@echo "make review accept, change or reject the report's suggestions; accepted questions go into data/, kept only if a retrain passes the held-out and truth gate"
 	@echo "make purge  delete conversations idle longer than RETENTION_DAYS (default 90) from the tracker store"
 	@echo "make forget SENDER=<id>  delete one person's conversation (e.g. SENDER=rest:abc), on request"
 	@echo "make run-cluster  the same as run, scaled out: PostgreSQL + Redis + 2 Rasa servers behind nginx on :5005 (docs/DEPLOY.md)"
@@ -151,7 +151,7 @@ report: $(STAMP)
 # written into data/, then a retrain (full; FAST=1: Rasa's incremental training) must not lower the
 # held-out accuracy by more than half a point nor fail a truth case, else data/ is restored
 review: $(MODEL)
-	$(PY) -m reporting.review $(if $(DB),--db "$(DB)") $(if $(FAST),--fast)
+	$(PY) -m reporting.review $(if $(DB),--db "$(DB)")
 
 # retention (docs/RELIABILITY.md): delete conversations idle longer than RETENTION_DAYS (default 90),
 # or one person's conversation by its stored id (make forget SENDER=rest:abc); DB=<SQLAlchemy URL> as for report

@@ -8,12 +8,11 @@ retrain, measure, and keep the change only if understanding did not get worse.
   (evaluation.run.run_truth_suite). Reused from results/review-baseline.json
   when nothing it depends on changed (the model, the held-out file, the truth
   cases, the knowledge file, the actions' code).
-- **Train** a candidate into models/.review/: a full `rasa train` (the model
-  `make train` would make), or with ``fast`` Rasa's incremental training
-  (`rasa train --finetune models/assistant.tar.gz --epoch-fraction 0.1`: the
-  current model's weights trained further for 4 of DIET's 40 epochs on the new
-  data; about 3 minutes here instead of about 20; ``epoch_fraction`` sets
-  another fraction, e.g. 0.025 for one epoch, as tests/test_review.py does).
+- **Train** a candidate into models/.review/: a full `rasa train`, the model
+  `make train` would make (about a minute: the intent classifier is a logistic
+  regression, addons/intent_classifier.py). Training is deterministic, so the
+  candidate differs from the current model by the change alone, not by a
+  training's random draw.
 - **After**: the same measurements on the candidate; the held-out file first,
   and the truth suite only if the held-out figures pass.
 - **Refused** if either held-out figure drops by more than half a point
@@ -43,11 +42,9 @@ from stack.env import ROOT, base_env, rasa_bin
 MODEL = Path("models") / "assistant.tar.gz"
 HELDOUT = Path("tests") / "nlu_heldout.yml"
 BASELINE = Path("results") / "review-baseline.json"
-BASELINE_FAST = Path("results") / "review-baseline-fast.json"
 HISTORY = Path("docs") / "EVALUATION.md"
 TRAIN_LOG = Path("var") / "log" / "review-train.log"
 MAX_DROP = 0.005  # half a point of held-out accuracy
-FAST_EPOCH_FRACTION = 0.1
 TRAIN_INPUTS = ("config.yml", "domain.yml")
 
 Say = Callable[[str], None]
@@ -61,22 +58,16 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def fingerprint(root: Path, fast: bool = False, epoch_fraction: float = FAST_EPOCH_FRACTION) -> str:
+def fingerprint(root: Path) -> str:
     """What a measurement depends on: the model, the held-out file, the truth cases,
-    the knowledge file and the actions' code (which compose the answers judged); for
-    the fast mode's measurement (a finetune of the model) also the training data and
-    the fraction of the epochs."""
+    the knowledge file and the actions' code (which compose the answers judged)."""
     from actions.knowledge import knowledge_path
     from evaluation.truth import CASES_FILE
 
     h = hashlib.sha256()
     files = [root / MODEL, root / HELDOUT, CASES_FILE, knowledge_path(), *sorted((ROOT / "actions").glob("*.py"))]
-    if fast:
-        files += [root / f for f in TRAIN_INPUTS] + sorted((root / "data").glob("*.yml"))
     for p in files:
         h.update(str(p.name).encode() + b"\0" + sha256(p).encode())
-    if fast:
-        h.update(f"epoch fraction {epoch_fraction!r}".encode())
     return h.hexdigest()
 
 
@@ -105,21 +96,17 @@ class Measure:
         return f"{self.truth_passed}/{self.truth_total}" if self.has_truth else "not run"
 
 
-def baseline_path(root: Path, fast: bool) -> Path:
-    return root / (BASELINE_FAST if fast else BASELINE)
-
-
-def load_baseline(root: Path, fast: bool = False, epoch_fraction: float = FAST_EPOCH_FRACTION) -> Optional[Measure]:
+def load_baseline(root: Path) -> Optional[Measure]:
     """The stored measurement of the current model, if it still applies."""
     try:
-        m = Measure(**json.loads(baseline_path(root, fast).read_text(encoding="utf-8")))
+        m = Measure(**json.loads((root / BASELINE).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
-    return m if m.has_truth and m.fingerprint == fingerprint(root, fast, epoch_fraction) else None
+    return m if m.has_truth and m.fingerprint == fingerprint(root) else None
 
 
-def save_baseline(root: Path, m: Measure, fast: bool = False) -> None:
-    path = baseline_path(root, fast)
+def save_baseline(root: Path, m: Measure) -> None:
+    path = root / BASELINE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(asdict(m), indent=2), encoding="utf-8")
 
@@ -159,35 +146,21 @@ def measure(root: Path, model: Path, out: Path, say: Say = print, truth: bool = 
     return m
 
 
-def baseline(root: Path, fast: bool = False, say: Say = print, truth: bool = True,
-             epoch_fraction: float = FAST_EPOCH_FRACTION) -> Measure:
+def baseline(root: Path, say: Say = print, truth: bool = True) -> Measure:
     """What a candidate is compared with, stored or measured now (and stored): the current
-    model; with ``fast``, the current model finetuned on the unchanged data exactly as the
-    candidate will be on the changed data, so that only the change differs (a finetune
-    alone moves the held-out figures by a point or two: docs/REPORT.md). Without ``truth``
-    the truth suite is left out and nothing is stored (enough to refuse on held-out figures)."""
-    m = load_baseline(root, fast, epoch_fraction) if truth else None
-    what = "the current model finetuned on the unchanged data" if fast else "the current model"
+    model. Without ``truth`` the truth suite is left out and nothing is stored (enough to
+    refuse on held-out figures)."""
+    m = load_baseline(root) if truth else None
+    what = "the current model"
     if m is not None:
         say(f"Before ({what}, measured earlier): held-out {m.heldout_text()}, "
             f"original part {m.original_text()}, truth suite {m.truth_text()}")
         return m
-    say(f"Measuring {what}" + (f" (once; stored in {(BASELINE_FAST if fast else BASELINE).as_posix()})" if truth
-                                else "") + " ...")
-    if fast:
-        work = root / "models" / ".review-base"
-        shutil.rmtree(work, ignore_errors=True)
-        try:
-            say(f"  the same incremental training without the change; log: {TRAIN_LOG} ...")
-            m = measure(root, train(root, work, True, root / TRAIN_LOG, epoch_fraction),
-                        root / "results" / "review-before", say, truth)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    else:
-        m = measure(root, root / MODEL, root / "results" / "review-before", say, truth)
+    say(f"Measuring {what}" + (f" (once; stored in {BASELINE.as_posix()})" if truth else "") + " ...")
+    m = measure(root, root / MODEL, root / "results" / "review-before", say, truth)
     if truth:
-        m.fingerprint = fingerprint(root, fast, epoch_fraction)
-        save_baseline(root, m, fast)
+        m.fingerprint = fingerprint(root)
+        save_baseline(root, m)
     return m
 
 
@@ -217,10 +190,8 @@ def stale_inputs(root: Path) -> List[str]:
     return [str(p.relative_to(root)) for p in files if p.stat().st_mtime > t]
 
 
-def train(root: Path, out_dir: Path, fast: bool, log: Path, epoch_fraction: float = FAST_EPOCH_FRACTION) -> Path:
+def train(root: Path, out_dir: Path, log: Path) -> Path:
     cmd = [rasa_bin(), "train", "--fixed-model-name", "candidate", "--out", str(out_dir)]
-    if fast:
-        cmd += ["--finetune", str(root / MODEL), "--epoch-fraction", str(epoch_fraction)]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as f:
         proc = subprocess.run(cmd, cwd=root, env=base_env(), stdout=f, stderr=subprocess.STDOUT)
@@ -241,12 +212,11 @@ class Result:
     seconds: float = 0.0
 
 
-def history_row(plan: nluedit.Plan, before: Measure, after: Measure, fast: bool, when: dt.datetime,
-                epoch_fraction: float = FAST_EPOCH_FRACTION) -> str:
+def history_row(plan: nluedit.Plan, before: Measure, after: Measure, when: dt.datetime,
+                training: str = "full") -> str:
     added = "; ".join(f"{len(a.examples)} example{'s' if len(a.examples) != 1 else ''} → `{a.intent}` "
                       f"({a.path.relative_to(plan.root).as_posix()}: \"{a.examples[0]}\""
                       f"{' …' if len(a.examples) > 1 else ''})" for a in plan.additions if a.examples)
-    training = f"incremental (finetune, {epoch_fraction:g} of the epochs)" if fast else "full"
     return (f"| {when:%Y-%m-%d %H:%M} | {added.replace('|', '/')} | {before.heldout_text()} → {after.heldout_text()} "
             f"| {before.original_text()} → {after.original_text()} | {before.truth_text()} → {after.truth_text()} "
             f"| {training} |")
@@ -271,8 +241,7 @@ def append_history(path: Path, row: str) -> None:
     path.write_text(text[:start] + section + ("\n" + text[end:] if nxt >= 0 else ""), encoding="utf-8")
 
 
-def run(root: Path, plan: nluedit.Plan, fast: bool = False, before: Optional[Measure] = None,
-        say: Say = print, epoch_fraction: float = FAST_EPOCH_FRACTION) -> Result:
+def run(root: Path, plan: nluedit.Plan, before: Optional[Measure] = None, say: Say = print) -> Result:
     """Write `plan`, retrain, measure, keep or restore (see the module's docstring)."""
     import time
 
@@ -281,7 +250,7 @@ def run(root: Path, plan: nluedit.Plan, fast: bool = False, before: Optional[Mea
     if stale:
         raise RuntimeError(f"the model is older than {', '.join(stale)}: run `make train` first, "
                            "so that the gate compares with a model of the current data")
-    before = before or baseline(root, fast, say, epoch_fraction=epoch_fraction)
+    before = before or baseline(root, say)
     diff = plan.diff()
     model = root / MODEL
     model_sha = sha256(model)
@@ -292,10 +261,10 @@ def run(root: Path, plan: nluedit.Plan, fast: bool = False, before: Optional[Mea
     reasons: List[str] = []
     after: Optional[Measure] = None
     try:
-        how = (f"Rasa's incremental training (--finetune, {epoch_fraction:g} of the epochs)" if fast
-               else "a full rasa train (about 20 minutes on 2 cores)")
-        say(f"Training a candidate model with {how}; log: {TRAIN_LOG} ...")
-        candidate = train(root, work, fast, root / TRAIN_LOG, epoch_fraction)
+        say(f"Training a candidate model (a full rasa train, about a minute); log: {TRAIN_LOG} ...")
+        started_training = time.monotonic()
+        candidate = train(root, work, root / TRAIN_LOG)
+        training = f"full ({time.monotonic() - started_training:.0f} s)"
         say("Measuring the candidate:")
         say("  held-out file (rasa test nlu) ...")
         after = measure_heldout(root, candidate, root / "results" / "review-after")
@@ -308,7 +277,7 @@ def run(root: Path, plan: nluedit.Plan, fast: bool = False, before: Optional[Mea
             reasons = truth_reasons(before, after)
         if not reasons:
             when = dt.datetime.now(dt.timezone.utc)
-            append_history(root / HISTORY, history_row(plan, before, after, fast, when, epoch_fraction))
+            append_history(root / HISTORY, history_row(plan, before, after, when, training))
             candidate.replace(model)
             kept = True
             after.fingerprint = fingerprint(root)  # the new model's own measurement

@@ -8,7 +8,7 @@ questions are then written into data/ (reporting/nluedit.py) and the change
 goes through the gate (reporting/gate.py): retrain, held-out set, truth
 suite; it is kept only if nothing got worse, else data/ is restored.
 
-    python -m reporting.review [--db URL] [--fast]
+    python -m reporting.review [--db URL]
 """
 
 from __future__ import annotations
@@ -136,22 +136,9 @@ def main(argv: Optional[List[str]] = None, ask: Ask = input, out: Callable[[str]
     ap.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml", help="default: endpoints.yml")
     ap.add_argument("--root", type=Path, default=ROOT, help="the project whose data/ and model are changed "
                                                            "(default: this one)")
-    ap.add_argument("--fast", action="store_true",
-                    help="train the candidate with Rasa's incremental training (finetune the current model, "
-                         f"{gate.FAST_EPOCH_FRACTION} of the epochs: minutes instead of ~20); the model kept "
-                         "is then that finetuned one, not what `make train` would make")
-    ap.add_argument("--epoch-fraction", type=float, metavar="F",
-                    help=f"with --fast, the fraction of DIET's epochs to finetune for (default "
-                         f"{gate.FAST_EPOCH_FRACTION}; the tests use 0.025, one epoch)")
     ap.add_argument("--threshold", type=float, default=LOW_CONFIDENCE)
     ap.add_argument("--similarity", type=float, default=SIMILARITY)
     args = ap.parse_args(argv)
-    if args.epoch_fraction is None:
-        args.epoch_fraction = gate.FAST_EPOCH_FRACTION
-    elif not args.fast:
-        ap.error("--epoch-fraction applies to --fast only")
-    elif not 0 < args.epoch_fraction <= 1:
-        ap.error(f"--epoch-fraction must be above 0 and at most 1, not {args.epoch_fraction:g}")
     root = args.root.resolve()
 
     try:
@@ -197,7 +184,7 @@ def main(argv: Optional[List[str]] = None, ask: Ask = input, out: Callable[[str]
         if a.examples:
             out(f"To add: {len(a.examples)} example(s) of {a.intent} in {a.path.relative_to(root).as_posix()}")
     try:
-        result = gate.run(root, plan, fast=args.fast, say=out, epoch_fraction=args.epoch_fraction)
+        result = gate.run(root, plan, say=out)
     except RuntimeError as exc:
         out(f"error: {exc}")
         return 2

@@ -4,19 +4,20 @@ Unanswered questions are asked through the real servers (REST, a fresh SQLite
 store); `python -m reporting.review` is driven through a real pseudo-terminal:
 the content owner changes one suggestion's intent and accepts it, the examples
 are written into the data file that holds that intent (once, after the comment
-line, never into the held-out file), the gate retrains (Rasa's incremental
-training, --fast, for one epoch), measures and keeps the change, and the new model answers the
-same questions with the chosen intent, which the old one did not. A change that hurts the
-held-out set is refused by the gate: data/ and the model are left as they were.
+line, never into the held-out file), the gate retrains (a full `rasa train`), measures and
+keeps the change, and the new model answers the same questions with the chosen intent, which
+the old one did not. A change that hurts the held-out set is refused by the gate: data/ and the
+model are left as they were.
 
 Every gate runs on a temporary copy of the project (data/, domain.yml,
 config.yml, knowledge/, tests/nlu_heldout.yml, docs/EVALUATION.md, the model;
 build/ linked; the truth cases, the knowledge file and the actions are read
 from the repository): the repository's files are never touched.
 
-In the first case the gate's "before" figures are pinned at the floor, so that
-the kept path is proved whatever the finetune scores (see pin_before); the
-second case is the gate's decision on real figures.
+Both cases are the gate's decision on real figures: "before" is the current
+model measured (held-out file, and in the first case the truth suite). Training
+is deterministic (addons/intent_classifier.py), so the candidate differs from
+the current model by the change alone.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ from tests.helpers.servers import Chat, started_stack
 # asked by different users: one group each (similar wording). The model is unsure about
 # ABROAD (not understood, or a confidence under 0.6: listed by the report); the content
 # owner changes whatever is suggested for it to CHOSEN.
-ABROAD = ["are micro-credentials recognized abroad?", "are micro credentials recognised abroad too",
-          "is my micro-credential recognised abroad"]
+ABROAD = ["will my badge be accepted in another country", "would my micro-credential be accepted in another country",
+          "is my badge accepted in another country"]
 CHOSEN = "faq_employers_care"
 PASSPORT = ["how do I renew my passport?", "how do i renew my passport", "renewing my passport, how?"]
 NANODEGREE = ["what is a nanodegree", "whats a nanodegree?"]
@@ -57,12 +58,6 @@ NANODEGREE = ["what is a nanodegree", "whats a nanodegree?"]
 # a change that must hurt the held-out set
 HURTFUL_INTENT = "faq_trends"
 HURTFUL_FROM = "faq_employers_care"
-
-# The accepted case finetunes for one of DIET's 40 epochs (make review FAST=1 uses 4): enough to
-# learn the accepted examples (the new model gives them 0.98), a minute less. The refused case keeps
-# make review's 4: one epoch jolts the model (held-out 94% -> 89-91%, either side of the change:
-# 2026-12-01), too much for a comparison of two finetunes to show the harm.
-EPOCH_FRACTION = 0.025
 
 COPIED = ["data", "domain.yml", "config.yml", "knowledge", "tests/nlu_heldout.yml", "docs/EVALUATION.md"]
 
@@ -170,45 +165,14 @@ def test_the_report_proposes_what_to_do_with_each_group(store):
     assert "Suggested: add the 2 questions to out_of_scope" in page
 
 
-@pytest.mark.parametrize("args, says", [
-    (["--epoch-fraction", "0.1"], "--epoch-fraction applies to --fast only"),
-    (["--fast", "--epoch-fraction", "0"], "--epoch-fraction must be above 0 and at most 1, not 0"),
-    (["--fast", "--epoch-fraction", "1.5"], "--epoch-fraction must be above 0 and at most 1, not 1.5"),
-])
-def test_an_epoch_fraction_that_cannot_apply_is_refused(args, says, capsys):
-    from reporting.review import main
-
-    with pytest.raises(SystemExit) as exc:
-        main(["--db", "sqlite:///nowhere.db", *args])
-    assert exc.value.code == 2 and says in capsys.readouterr().err
-
-
-def pin_before(root: Path) -> None:
-    """'Before' figures no candidate falls below (held-out 0%, every truth case failing), stored
-    as `make review FAST=1` stores its measurement: the gate then keeps whatever trains, so that
-    this test proves the kept path (the examples, the retrain, the model replaced, the History
-    row, the question answered by the chosen intent) whatever the finetune's held-out figures.
-    A finetune with a few examples more moves them by one to two points either way
-    (docs/REPORT.md), more than the gate's half point: whether a given harmless change is kept
-    is not something a test can promise. The gate's decision on real figures is the next test."""
-    from evaluation.truth import load_cases
-
-    cases = [c.id for c in load_cases()]
-    gate.save_baseline(root, gate.Measure(heldout=0.0, original=0.0, n=0, n_original=0, truth_passed=0,
-                                          truth_total=len(cases), truth_failed=cases,
-                                          fingerprint=gate.fingerprint(root, True, EPOCH_FRACTION)), fast=True)
-
-
 @pytest.mark.timeout(1200)  # a retrain, the held-out set and the truth suite
 def test_accepted_suggestion_is_written_once_and_kept_after_retraining(store, tmp_path):
     root = project_copy(tmp_path / "project")
-    pin_before(root)
     repo_before, before = snapshot(ROOT), snapshot(root)
     stored = {q.text: q.intent for q in analyze(read_events(store, progress=False)).questions}
     assert all(stored[q] != CHOSEN for q in ABROAD), stored  # the old model did not answer them with it
 
-    child = pexpect.spawn(sys.executable, ["-m", "reporting.review", "--db", store, "--root", str(root), "--fast",
-                                            "--epoch-fraction", str(EPOCH_FRACTION)],
+    child = pexpect.spawn(sys.executable, ["-m", "reporting.review", "--db", store, "--root", str(root)],
                           cwd=str(ROOT), env=base_env({"TERM": "dumb"}), encoding="utf-8", timeout=120,
                           dimensions=(50, 120))
     child.logfile_read = (tmp_path / "screen.log").open("w")
@@ -257,10 +221,11 @@ def test_accepted_suggestion_is_written_once_and_kept_after_retraining(store, tm
     # the diff shown is git's form, the History row written
     assert f"+++ b/{rel}" in tail and f"+    - {ABROAD[0]}" in tail
     history = (root / gate.HISTORY).read_text(encoding="utf-8")
-    row = re.search(rf"^\| {today} .*`{CHOSEN}`.* \| 0/\d+ → (\d+)/(\d+) "
-                    rf"\| incremental \(finetune, {EPOCH_FRACTION:g} of the epochs\) \|$", history, re.M)
+    row = re.search(rf"^\| {today} .*`{CHOSEN}`.* \| (\d+)/(\d+) → (\d+)/(\d+) \| full \(\d+ s\) \|$",
+                    history, re.M)
     assert row, history[-1500:]
-    print(row.group(0))  # the candidate's real figures
+    print(row.group(0))  # the real figures, before and after
+    assert int(row.group(3)) >= int(row.group(1))  # no truth case lost
     # the new model answers the questions with the chosen intent
     assert parse(root / gate.MODEL, ABROAD) == [CHOSEN] * len(ABROAD)
     assert snapshot(ROOT) == repo_before  # the repository was never touched
@@ -275,17 +240,17 @@ def hurtful_questions() -> List[str]:
 @pytest.mark.timeout(1200)
 def test_a_change_that_hurts_the_heldout_set_is_refused(tmp_path):
     root = project_copy(tmp_path / "project")
-    # before: as `make review FAST=1` measures it, the current model finetuned on the unchanged
-    # data (held-out only: the change is refused on the held-out figures, before the truth suite)
-    before_fast = gate.baseline(root, fast=True, truth=False)
-    assert snapshot(root) == snapshot(ROOT) and before_fast.n > 300  # measuring changed nothing
+    # before: the current model, held-out only (the change is refused on the held-out figures,
+    # before the truth suite)
+    before_measure = gate.baseline(root, truth=False)
+    assert snapshot(root) == snapshot(ROOT) and before_measure.n > 300  # measuring changed nothing
     before, history = snapshot(root), (root / gate.HISTORY).read_bytes()
     questions = hurtful_questions()
     s = Suggestion(ADD_EXAMPLES, tuple(questions), "test", intent=HURTFUL_INTENT)
     plan = nluedit.plan(root, [(s.intent, s.questions)], "added by tests/test_review.py")
     assert plan.examples == len(questions) >= 10
     said: List[str] = []
-    result = gate.run(root, plan, fast=True, before=before_fast, say=said.append)
+    result = gate.run(root, plan, before=before_measure, say=said.append)
     print("\n".join(said + result.reasons))
     assert not result.kept, (result.reasons, said)
     assert result.reasons and "held-out accuracy" in result.reasons[0], result.reasons
