@@ -26,6 +26,8 @@ RASA_BUCKETS: List[Tuple[str, Sequence[str]]] = [
     ("NLU: CountVectorsFeaturizer", ("count_vectors_featurizer.py",)),
     ("NLU: LexicalSyntacticFeaturizer", ("lexical_syntactic_featurizer.py",)),
     ("NLU: DIETClassifier", ("diet_classifier.py",)),
+    ("NLU: intent classifier (TF-IDF + logistic regression)",
+     ("logistic_regression_classifier.py", "addons/intent_classifier.py", "sklearn/")),
     ("NLU: language identification (LanguageFilter, Lingua)", ("addons/language_filter.py", "lingua")),
     ("policies: predict next action", ("_predict_next_with_tracker",)),
     ("policy: RulePolicy", ("rule_policy.py",)),

@@ -72,6 +72,8 @@ UNSURE = [
     "Is it normal to list a PMP alongside a few digital badges?",
     "credibility of badges",
     "what does the assesment look like for k8s",
+    "whats a nanodegree?",  # the logistic regression (2026-12-01) is unsure of these two
+    "will my badge be accepted in other countries?",
 ]
 
 # Every node added inside the conversation's live region, as a screen reader
