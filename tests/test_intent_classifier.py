@@ -88,6 +88,19 @@ def test_trains_stores_loads_and_ranks_the_same(tmp_path):
     assert max(price, key=price.get) == "cost"
 
 
+def test_the_weights_are_kept_column_major_after_training_and_loading(tmp_path):
+    """What keeps a parse from copying the whole weight matrix (addons.intent_classifier.fast_to_predict)."""
+    from rasa.engine.storage.resource import Resource
+
+    from addons.intent_classifier import TfidfLogisticRegressionClassifier as Classifier
+
+    component, storage, featurizer, config = trained(tmp_path, "a")
+    loaded = Classifier.load(config, storage, Resource("classifier"), context())
+    for c in (component, loaded):
+        coef = c.clf.named_steps["lr"].coef_
+        assert coef.shape == (3, len(c.clf.named_steps["tfidf"].idf_)) and coef.T.flags["C_CONTIGUOUS"]
+
+
 def test_the_same_data_gives_the_same_model(tmp_path):
     """No random draw in training: two trainings rank every message identically (the review
     gate's before and after differ only by the data)."""
