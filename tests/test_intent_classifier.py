@@ -6,12 +6,9 @@ a change, not a training's draw); a stored file it must not trust; its place in 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
 
 EXAMPLES = [
     ("do micro credentials expire", "expiry"), ("will my badge expire one day", "expiry"),
@@ -151,20 +148,10 @@ def test_nothing_stored_gives_an_untrained_component_for_rasa_to_train(tmp_path)
 
 def test_config_classifies_intents_with_it_after_the_count_featurizers():
     """The graph config.yml makes (as `rasa train` builds it, validated, no training)."""
-    import rasa.engine.validation
-    import rasa.shared.utils.io
-    from rasa.engine.recipes.recipe import Recipe
-
     from addons.intent_classifier import TfidfLogisticRegressionClassifier as Classifier
+    from tests.helpers.graph import config_graph, upstream
 
-    config = rasa.shared.utils.io.read_model_configuration(str(ROOT / "config.yml"))
-    graph = Recipe.recipe_for_name(config.get("recipe")).graph_config_for_recipe(config, {})
-    rasa.engine.validation.validate(graph)
-    nodes = graph.predict_schema.nodes
+    nodes = config_graph().predict_schema.nodes
     [ours] = [n for n, node in nodes.items() if node.uses is Classifier]
-    chain, node = [], ours
-    while node in nodes and "messages" in nodes[node].needs:
-        node = nodes[node].needs["messages"]
-        chain.append(node)
-    assert any(n.startswith("run_CountVectorsFeaturizer") for n in chain)
+    assert any(n.startswith("run_CountVectorsFeaturizer") for n in upstream(nodes, ours, "messages"))
     assert not [n for n, node in nodes.items() if node.uses.__name__ == "DIETClassifier"]

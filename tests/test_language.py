@@ -273,15 +273,10 @@ def test_component_handles_a_message_without_intent_and_a_configured_intent_name
 
 def test_config_puts_the_component_after_the_fallback_classifier():
     """The graph config.yml makes (as `rasa train` builds it, validated, no training)."""
-    import rasa.engine.validation
-    import rasa.shared.utils.io
-    from rasa.engine.recipes.recipe import Recipe
-
     from addons.language_filter import LanguageFilter
+    from tests.helpers.graph import config_graph
 
-    config = rasa.shared.utils.io.read_model_configuration(str(ROOT / "config.yml"))
-    graph = Recipe.recipe_for_name(config.get("recipe")).graph_config_for_recipe(config, {})
-    rasa.engine.validation.validate(graph)
+    graph = config_graph()
     nodes = graph.predict_schema.nodes
     [ours] = [name for name, node in nodes.items() if node.uses is LanguageFilter]
     assert nodes[ours].needs["messages"].startswith("run_FallbackClassifier")

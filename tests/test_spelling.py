@@ -5,14 +5,12 @@ is measured by tests/test_rasa_cli.py and `make eval`.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List
 
 import pytest
 
 from addons.spelling import Speller, english_words
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.graph import config_graph, upstream
 
 VOCABULARY = {"university": 3, "assess": 2, "renew": 4, "year": 9, "real": 1, "really": 5,
               "credentials": 7, "expire": 2, "ccnp": 1}
@@ -142,15 +140,9 @@ def test_component_without_a_stored_vocabulary_changes_nothing(tmp_path):
 
 def test_config_puts_the_component_right_after_the_tokenizer_and_before_the_count_featurizers():
     """The graph config.yml makes (as `rasa train` builds it, validated, no training)."""
-    import rasa.engine.validation
-    import rasa.shared.utils.io
-    from rasa.engine.recipes.recipe import Recipe
-
     from addons.spelling import SpellingNormalizer
 
-    config = rasa.shared.utils.io.read_model_configuration(str(ROOT / "config.yml"))
-    graph = Recipe.recipe_for_name(config.get("recipe")).graph_config_for_recipe(config, {})
-    rasa.engine.validation.validate(graph)
+    graph = config_graph()
     for schema, key in ((graph.predict_schema, "messages"), (graph.train_schema, "training_data")):
         nodes = schema.nodes
         [ours] = [n for n, node in nodes.items() if node.uses is SpellingNormalizer and n.startswith("run_")]
@@ -160,8 +152,4 @@ def test_config_puts_the_component_right_after_the_tokenizer_and_before_the_coun
         assert counters
         # every count featurizer reads the corrected lemmas: it comes after ours in the chain
         for name in counters:
-            chain, node = [], name
-            while node in nodes and key in nodes[node].needs:
-                node = nodes[node].needs[key]
-                chain.append(node)
-            assert ours in chain
+            assert ours in upstream(nodes, name, key)
