@@ -148,7 +148,7 @@ report: $(STAMP)
 	$(PY) -m reporting $(if $(DB),--db "$(DB)")
 
 # the content owner's review of the report's suggestions (docs/REPORT.md#review): accepted questions are
-# written into data/, then a retrain (full; FAST=1: Rasa's incremental training) must not lower the
+# written into data/, then a full retrain (about a minute) must not lower the
 # held-out accuracy by more than half a point nor fail a truth case, else data/ is restored
 review: $(MODEL)
 	$(PY) -m reporting.review $(if $(DB),--db "$(DB)")
