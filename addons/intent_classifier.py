@@ -20,6 +20,7 @@ review` suggestion) is judged by its own effect, not by a training's draw.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Dict, Text
 
 import numpy as np
@@ -74,6 +75,25 @@ def fast_to_predict(pipeline: Pipeline) -> Pipeline:
     return pipeline
 
 
+def load_pipeline(path: Path) -> Pipeline:
+    """The pipeline stored at `path` (skops), trusting nothing beyond skops' defaults and
+    ``TRUSTED_TYPES``. Any failure is a ``ModelLoadError`` that names the file (never a
+    ``ValueError``, which ``load`` reads as "nothing stored")."""
+    import skops.io as sio
+
+    try:
+        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+    except Exception as exc:  # not a skops file: a zip error, a missing schema, ...
+        raise ModelLoadError(f"{path}: the stored intent classifier cannot be read: {exc}") from exc
+    if untrusted:
+        raise ModelLoadError(f"{path}: the stored intent classifier holds types that are "
+                             f"not trusted: {', '.join(untrusted)}")
+    try:
+        return fast_to_predict(sio.load(path, trusted=list(TRUSTED_TYPES)))
+    except Exception as exc:
+        raise ModelLoadError(f"{path}: the stored intent classifier cannot be read: {exc}") from exc
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
     """``LogisticRegressionClassifier`` on TF-IDF-weighted features, with ``C`` set."""
@@ -102,21 +122,15 @@ class TfidfLogisticRegressionClassifier(LogisticRegressionClassifier):
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> TfidfLogisticRegressionClassifier:
         """Loads the stored pipeline; unlike the parent, an unreadable or untrusted file is an
-        error that stops start-up, not a silently untrained classifier."""
-        import skops.io as sio
-
+        error that stops start-up (``ModelLoadError``), not a silently untrained classifier."""
         component = cls(config, execution_context.node_name, model_storage, resource)
         try:
             with model_storage.read_from(resource) as model_dir:
                 path = model_dir / f"{resource.name}.skops"
-                if not path.exists():
-                    # no stored classifier (e.g. a finetune's untrained start): Rasa trains it
-                    return component
-                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
-                if untrusted:
-                    raise ModelLoadError(f"{path}: the stored intent classifier holds types that are "
-                                         f"not trusted: {', '.join(untrusted)}")
-                component.clf = fast_to_predict(sio.load(path, trusted=list(TRUSTED_TYPES)))
-        except ValueError:
+                if path.exists():
+                    component.clf = load_pipeline(path)
+                else:
+                    logger.debug("No stored intent classifier in %s: it will be trained.", model_dir)
+        except ValueError:  # raised by read_from alone: nothing was stored for this resource
             logger.debug("No stored intent classifier for %s: it will be trained.", resource.name)
         return component

@@ -135,6 +135,20 @@ def test_a_stored_file_with_untrusted_types_stops_loading(tmp_path):
         Classifier.load(config, storage, Resource("classifier"), context())
 
 
+@pytest.mark.parametrize("content", [b"", b"not a model at all", b"PK\x03\x04" + b"\x00" * 64])
+def test_a_stored_file_that_cannot_be_read_stops_loading(tmp_path, content):
+    from rasa.engine.storage.resource import Resource
+
+    from addons.intent_classifier import ModelLoadError
+    from addons.intent_classifier import TfidfLogisticRegressionClassifier as Classifier
+
+    component, storage, _, config = trained(tmp_path, "a")
+    with storage.write_to(Resource("classifier")) as directory:
+        (directory / "classifier.skops").write_bytes(content)
+    with pytest.raises(ModelLoadError, match=r"classifier\.skops: the stored intent classifier cannot be read"):
+        Classifier.load(config, storage, Resource("classifier"), context())
+
+
 def test_nothing_stored_gives_an_untrained_component_for_rasa_to_train(tmp_path):
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
