@@ -151,12 +151,11 @@ def baseline(root: Path, say: Say = print, truth: bool = True) -> Measure:
     model. Without ``truth`` the truth suite is left out and nothing is stored (enough to
     refuse on held-out figures)."""
     m = load_baseline(root) if truth else None
-    what = "the current model"
     if m is not None:
-        say(f"Before ({what}, measured earlier): held-out {m.heldout_text()}, "
+        say(f"Before (the current model, measured earlier): held-out {m.heldout_text()}, "
             f"original part {m.original_text()}, truth suite {m.truth_text()}")
         return m
-    say(f"Measuring {what}" + (f" (once; stored in {BASELINE.as_posix()})" if truth else "") + " ...")
+    say("Measuring the current model" + (f" (once; stored in {BASELINE.as_posix()})" if truth else "") + " ...")
     m = measure(root, root / MODEL, root / "results" / "review-before", say, truth)
     if truth:
         m.fingerprint = fingerprint(root)
@@ -212,8 +211,7 @@ class Result:
     seconds: float = 0.0
 
 
-def history_row(plan: nluedit.Plan, before: Measure, after: Measure, when: dt.datetime,
-                training: str = "full") -> str:
+def history_row(plan: nluedit.Plan, before: Measure, after: Measure, when: dt.datetime, training: str) -> str:
     added = "; ".join(f"{len(a.examples)} example{'s' if len(a.examples) != 1 else ''} → `{a.intent}` "
                       f"({a.path.relative_to(plan.root).as_posix()}: \"{a.examples[0]}\""
                       f"{' …' if len(a.examples) > 1 else ''})" for a in plan.additions if a.examples)
